@@ -1,0 +1,148 @@
+"""GoogLeNet (Szegedy et al. 2014, "Going Deeper with Convolutions") from its Table 1.
+
+``paper``: Table 1 and Fig. 3 — conv 7x7/2, max-pool 3x3/2, LRN, conv 1x1 (the "3x3 reduce"), conv 3x3, LRN,
+max-pool, nine Inception modules with true 5x5 branches, 3x3/2 max-pools between stages (also after 4e), global
+7x7 average pooling (the whole map at 224), dropout 40%, a linear layer; plain convs with bias and ReLU (no
+BatchNorm, which came a year later); auxiliary classifiers on 4a and 4d with a 5x5/3 average pool (Sect. 5).
+
+``torchvision``: ``torchvision.models.googlenet``'s layout and state_dict keys — BatchNorm after every conv,
+a 3x3 kernel in the "5x5" branch (a known bug kept for its weights), a 2x2 pool after 4e, dropout 0.2, adaptive
+4x4 pooling in the auxiliary heads, no LRN.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..arch import LRN, Aux, Conv, InceptionSpec, Pool, Spec, build_block, scale_specs, trace
+from ..errors import ConfigError
+from ..layers import GoogLeNetOutputs
+
+# (name, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj): the rows of Table 1.
+INCEPTION_ROWS = [
+    ("inception3a", 64, 96, 128, 16, 32, 32),
+    ("inception3b", 128, 128, 192, 32, 96, 64),
+    ("inception4a", 192, 96, 208, 16, 48, 64),
+    ("inception4b", 160, 112, 224, 24, 64, 64),
+    ("inception4c", 128, 128, 256, 24, 64, 64),
+    ("inception4d", 112, 144, 288, 32, 64, 64),
+    ("inception4e", 256, 160, 320, 32, 128, 128),
+    ("inception5a", 256, 160, 320, 32, 128, 128),
+    ("inception5b", 384, 192, 384, 48, 128, 128),
+]
+VARIANTS = {
+    #              5x5 kernel, BatchNorm, pool after 4e, LRN, dropout, aux pool
+    "paper": dict(k5=5, batch_norm=False, pool4=3, lrn=True, dropout=0.4, aux_pool="paper"),
+    "torchvision": dict(k5=3, batch_norm=True, pool4=2, lrn=False, dropout=0.2, aux_pool="adaptive"),
+}
+
+
+def googlenet_specs(variant: str = "paper", *, width: float = 1.0, aux_logits: bool = True,
+                    k5: int | None = None, lrn: bool | None = None, aux_pool: str | None = None) -> list[Spec]:
+    """The table of a variant, stem to inception5b (the classifier head is built by :class:`GoogLeNet`)."""
+    if variant not in VARIANTS:
+        raise ConfigError(f"googlenet: unknown variant {variant!r}; use 'paper' or 'torchvision'")
+    v = VARIANTS[variant]
+    k5 = v["k5"] if k5 is None else k5
+    lrn = v["lrn"] if lrn is None else lrn
+    bn = v["batch_norm"]
+    inc = {row[0]: InceptionSpec(*row, k5=k5, batch_norm=bn) for row in INCEPTION_ROWS}
+    aux_pool = v["aux_pool"] if aux_pool is None else aux_pool
+    if aux_pool not in ("paper", "adaptive"):
+        raise ConfigError(f"googlenet: unknown aux_pool {aux_pool!r}; use 'paper' (5x5/3 average pool) or 'adaptive'")
+    aux = lambda name: Aux(name, pool=aux_pool, batch_norm=bn)  # noqa: E731
+    specs: list[Spec] = [
+        Conv("conv1", 64, 7, 2, 3, batch_norm=bn),
+        Pool("maxpool1", 3, 2, ceil_mode=True),
+        *([LRN("lrn1")] if lrn else []),
+        Conv("conv2", 64, 1, batch_norm=bn),
+        Conv("conv3", 192, 3, 1, 1, batch_norm=bn),
+        *([LRN("lrn2")] if lrn else []),
+        Pool("maxpool2", 3, 2, ceil_mode=True),
+        inc["inception3a"], inc["inception3b"],
+        Pool("maxpool3", 3, 2, ceil_mode=True),
+        inc["inception4a"], *([aux("aux1")] if aux_logits else []),
+        inc["inception4b"], inc["inception4c"], inc["inception4d"], *([aux("aux2")] if aux_logits else []),
+        inc["inception4e"],
+        Pool("maxpool4", v["pool4"], 2, ceil_mode=True),
+        inc["inception5a"], inc["inception5b"],
+    ]
+    return scale_specs(specs, width)
+
+
+class GoogLeNet(nn.Module):
+    """Runs the table's layers in order; auxiliary heads tap the map in training only (Sect. 5).
+
+    Like torchvision, train mode with auxiliary heads returns ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``;
+    otherwise the logits. ``head="avgpool"`` is the paper's global average pooling; ``head="fc"`` flattens the last
+    map into the classifier instead (the alternative Sect. 5 compares against, +0.6% top-1 for pooling).
+    """
+
+    def __init__(self, specs: list[Spec], num_classes: int = 1000, *, image_size: int = 224, dropout: float = 0.4,
+                 head: str = "avgpool", transform_input: bool = False) -> None:
+        super().__init__()
+        if head not in ("avgpool", "fc"):
+            raise ConfigError(f"googlenet: unknown head {head!r}; use 'avgpool' (the paper) or 'fc'")
+        self.specs = list(specs)
+        self.image_size = image_size
+        self.transform_input = transform_input
+        traced = trace(self.specs, (3, image_size, image_size))
+        self.sequence: list[str] = []
+        self.aux_names: list[str] = []
+        for t in traced:
+            setattr(self, t.spec.name, build_block(t.spec, t.in_shape[0], num_classes=num_classes,
+                                                   map_size=t.in_shape[1]))
+            (self.aux_names if isinstance(t.spec, Aux) else self.sequence).append(t.spec.name)
+        self.aux_logits = bool(self.aux_names)
+        # which layer's output each auxiliary head reads: the layer just before it in the table
+        self.aux_taps: dict[str, str] = {}
+        prev = None
+        for s in self.specs:
+            if isinstance(s, Aux):
+                self.aux_taps[prev] = s.name
+            else:
+                prev = s.name
+        c, h, w = traced[-1].out_shape
+        self.head = head
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1)) if head == "avgpool" else nn.Identity()
+        self.dropout = nn.Dropout(p=dropout)
+        self.fc = nn.Linear(c if head == "avgpool" else c * h * w, num_classes)
+
+    def _transform_input(self, x: torch.Tensor) -> torch.Tensor:
+        """torchvision's input transform for its ported weights (off unless asked for)."""
+        if not self.transform_input:
+            return x
+        mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+        return torch.cat([x[:, i:i + 1] * (std[i] / 0.5) + (mean[i] - 0.5) / 0.5 for i in range(3)], 1)
+
+    def forward(self, x: torch.Tensor):
+        x = self._transform_input(x)
+        aux_out: dict[str, torch.Tensor] = {}
+        for name in self.sequence:
+            x = getattr(self, name)(x)
+            if self.training and name in self.aux_taps:
+                aux_out[self.aux_taps[name]] = getattr(self, self.aux_taps[name])(x)
+        x = self.fc(self.dropout(torch.flatten(self.avgpool(x), 1)))
+        if self.training and self.aux_logits:
+            return GoogLeNetOutputs(x, aux_out.get("aux2"), aux_out.get("aux1"))
+        return x
+
+
+def googlenet(variant: str = "paper", aux_logits: bool = True, num_classes: int = 1000, width: float = 1.0,
+              image_size: int = 224, *, dropout: float | None = None, head: str = "avgpool", k5: int | None = None,
+              lrn: bool | None = None, aux_pool: str | None = None, transform_input: bool = False) -> GoogLeNet:
+    """Build GoogLeNet from Table 1.
+
+    Args:
+        variant: ``"paper"`` or ``"torchvision"`` (see the module docstring for the differences).
+        aux_logits: build the two auxiliary classifiers (used in training only).
+        width: multiplier on every channel count; ``image_size`` is the input side the head is sized for.
+        dropout: before the classifier (paper 0.4, torchvision 0.2 by default).
+        head: ``"avgpool"`` (global average pooling, the paper) or ``"fc"`` (flatten the last map).
+        k5, lrn, aux_pool: override the 5x5-branch kernel, the stem's LRN and the auxiliary heads' pooling
+            (``"paper"`` 5x5/3 or ``"adaptive"`` 4x4) for ablations and small inputs.
+    """
+    specs = googlenet_specs(variant, width=width, aux_logits=aux_logits, k5=k5, lrn=lrn, aux_pool=aux_pool)
+    trace(specs, (3, image_size, image_size))  # fail before building
+    p = VARIANTS[variant]["dropout"] if dropout is None else dropout
+    return GoogLeNet(specs, num_classes, image_size=image_size, dropout=p, head=head, transform_input=transform_input)

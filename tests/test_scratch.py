@@ -323,7 +323,7 @@ def test_dropout_mask_is_bit_identical_to_torch_on_cpu(p):
 @pytest.mark.parametrize("p", [0.2, 0.5])
 def test_dropout_statistics_match_torch(p, device):
     """Kept entries are x / (1 - p), about a fraction p is dropped, the mean is preserved: for ours and torch's."""
-    numel = 1_000_000
+    numel = 300_000
     x = _randn(numel, device=device).abs() + 0.1  # no zeros, so "dropped" means "== 0"
     torch.manual_seed(0)
     for name, out in (("scratch", scratch.dropout(x, p, generator=_gen(device, 1))), ("torch", F.dropout(x, p))):
@@ -333,7 +333,7 @@ def test_dropout_statistics_match_torch(p, device):
         torch.testing.assert_close(out[~dropped], x[~dropped] / (1 - p), rtol=1e-6, atol=0)
     ones = torch.ones(numel, device=device)
     mean = scratch.dropout(ones, p, generator=_gen(device, 2)).double().mean().item()
-    assert mean == pytest.approx(1.0, abs=0.01)  # E[y] = x; sd of the mean is about 1e-3
+    assert mean == pytest.approx(1.0, abs=0.01)  # E[y] = x; sd of the mean is about 2e-3
 
 
 def test_dropout_generator_reproducible_and_extremes():
@@ -362,7 +362,7 @@ def test_paper_dropout_equals_inverted_dropout_in_expectation(device):
     # Test time: all neurons, outputs multiplied by 0.5 = the expected training output.
     assert torch.equal(scratch.dropout_paper_test_time(x, p), 0.5 * x)
     assert torch.equal(scratch.dropout_paper(x, p, training=False), 0.5 * x)
-    ones = torch.ones(1_000_000, device=device)
+    ones = torch.ones(300_000, device=device)
     train_mean = scratch.dropout_paper(ones, p, generator=_gen(device, 9)).double().mean().item()
     assert train_mean == pytest.approx(scratch.dropout_paper_test_time(ones, p).mean().item(), abs=0.005)
     layer = scratch.Dropout(p, paper=True)

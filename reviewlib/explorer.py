@@ -1,0 +1,166 @@
+"""Interactive architecture explorers: the widget logic, testable without a browser.
+
+An :class:`Explorer` holds a set of editable values (:class:`Control`) and a ``build(values)`` function that turns
+them into a model through the architecture table. :meth:`Explorer.update` rebuilds on PyTorch's ``meta`` device
+(shapes and counts without allocating weights, so even VGG's 138M parameters take milliseconds) and returns the
+layer table and totals, or the :class:`~reviewlib.errors.ConfigError` text for an impossible setting.
+:meth:`Explorer.widget` only wires ipywidgets to :meth:`update`; the notebooks call it and nothing else.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import pandas as pd
+import torch
+from torch import nn
+
+from .analysis import layer_table
+from .arch import LRN, Conv, Pool
+from .errors import ConfigError
+
+TABLE_COLUMNS = ["name", "kind", "kernel", "stride", "padding", "output", "neurons", "params", "macs", "rf"]
+
+
+@dataclass(frozen=True)
+class Control:
+    """One editable value: an integer slider (``min``/``max``/``step``) or a choice (``options``)."""
+
+    key: str
+    value: int | str
+    min: int | None = None
+    max: int | None = None
+    step: int = 1
+    options: tuple | None = None
+    label: str | None = None
+    group: str = ""
+
+
+@dataclass
+class ExplorerState:
+    values: dict
+    table: pd.DataFrame | None
+    totals: dict | None
+    error: str | None
+
+    @property
+    def summary(self) -> str:
+        """One line a widget shows: the totals, or the error."""
+        if self.error:
+            return f"Impossible setting: {self.error}"
+        t = self.totals
+        return f"parameters {t['params']:,} | multiply-adds {t['macs']:,} | neurons {t['neurons']:,}"
+
+
+class Explorer:
+    """Editable values -> model (via the table) -> layer table and totals, or the ConfigError text."""
+
+    def __init__(self, controls: list[Control], build: Callable[[dict], tuple[nn.Module, int]], title: str = ""):
+        self.controls = {c.key: c for c in controls}
+        self.build = build
+        self.title = title
+        self.values = {c.key: c.value for c in controls}
+        self.state = self.update()
+
+    def update(self, **changes) -> ExplorerState:
+        unknown = set(changes) - set(self.controls)
+        if unknown:
+            raise KeyError(f"unknown control(s) {sorted(unknown)}; this explorer has {sorted(self.controls)}")
+        self.values.update(changes)
+        try:
+            with torch.device("meta"):
+                model, size = self.build(dict(self.values))
+            table = layer_table(model, size, device="meta")
+        except ConfigError as exc:
+            self.state = ExplorerState(dict(self.values), None, None, str(exc))
+            return self.state
+        total = table[table["name"] == "total"].iloc[0]
+        totals = {"params": int(total["params"]), "macs": int(total["macs"]), "neurons": int(total["neurons"])}
+        self.state = ExplorerState(dict(self.values), table[table["name"] != "total"][TABLE_COLUMNS], totals, None)
+        return self.state
+
+    def widget(self, plot: bool = True):
+        """The ipywidgets front end: sliders/dropdowns, the totals line, the layer table and the size plot."""
+        import ipywidgets as w
+        from IPython.display import display
+
+        from .plots import feature_map_plot
+
+        inputs = {}
+        for c in self.controls.values():
+            label = c.label or c.key
+            if c.options is not None:
+                inputs[c.key] = w.Dropdown(options=list(c.options), value=c.value, description=label)
+            else:
+                inputs[c.key] = w.IntSlider(value=c.value, min=c.min, max=c.max, step=c.step, description=label,
+                                            continuous_update=False)
+        totals = w.HTML()
+        totals.add_class("reviewlib-totals")
+        out = w.Output()
+
+        def render(*_):
+            state = self.update(**{k: v.value for k, v in inputs.items()})
+            style = "color:#b42318" if state.error else "color:#1a7f37"
+            totals.value = f'<b style="{style}">{html.escape(state.summary)}</b>'
+            out.clear_output(wait=True)
+            with out:
+                if state.table is not None:
+                    display(state.table.style.format(thousands=",", na_rep=""))
+                    if plot:
+                        import matplotlib.pyplot as plt
+                        fig = feature_map_plot(self.state.table, title=self.title or None)
+                        display(fig)
+                        plt.close(fig)
+
+        for v in inputs.values():
+            v.observe(render, names="value")
+        groups: dict[str, list] = {}
+        for c in self.controls.values():
+            groups.setdefault(c.group, []).append(inputs[c.key])
+        boxes = [w.VBox([w.HTML(f"<b>{html.escape(g)}</b>")] + items if g else items) for g, items in groups.items()]
+        render()
+        self.inputs, self.totals_widget, self.output = inputs, totals, out
+        return w.VBox([w.HTML(f"<h4>{html.escape(self.title)}</h4>") if self.title else w.HTML(""),
+                       w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 1fr)")), totals, out])
+
+
+def alexnet_explorer(variant: str = "paper") -> Explorer:
+    """AlexNet's table made editable: each conv's channels, kernel, stride and padding, the pooling window and
+    stride, the FC widths and the input size (AlexNet Sect. 3.5; the widget of notebooks/01_alexnet)."""
+    from .models.alexnet import ALEXNET_TABLES, FC_HIDDEN, PAPER_INPUT, AlexNet
+
+    base = ALEXNET_TABLES[variant]
+    convs = [s for s in base if isinstance(s, Conv)]
+    pool = next(s for s in base if isinstance(s, Pool))
+    step = 2 if variant == "paper" else 1  # two towers need even channel counts
+    controls = [Control("image_size", PAPER_INPUT if variant == "paper" else 224, 32, 512, 1, group="input")]
+    for s in convs:
+        controls += [Control(f"{s.name}_channels", s.out, step, 1024, step, group=s.name),
+                     Control(f"{s.name}_kernel", s.kernel, 1, 15, group=s.name),
+                     Control(f"{s.name}_stride", s.stride, 1, 8, group=s.name),
+                     Control(f"{s.name}_padding", s.padding, 0, 7, group=s.name)]
+    controls += [Control("pool_kernel", pool.kernel, 1, 7, group="pooling"),
+                 Control("pool_stride", pool.stride, 1, 4, group="pooling"),
+                 Control("fc6", FC_HIDDEN[0], 16, 8192, 16, group="fully connected"),
+                 Control("fc7", FC_HIDDEN[1], 16, 8192, 16, group="fully connected")]
+
+    def build(v: dict) -> tuple[nn.Module, int]:
+        specs = []
+        for s in base:
+            if isinstance(s, Conv):
+                s = replace(s, out=v[f"{s.name}_channels"], kernel=v[f"{s.name}_kernel"],
+                            stride=v[f"{s.name}_stride"], padding=v[f"{s.name}_padding"])
+            elif isinstance(s, Pool):
+                s = replace(s, kernel=v["pool_kernel"], stride=v["pool_stride"])
+            elif isinstance(s, LRN):
+                pass
+            specs.append(s)
+        size = v["image_size"]
+        from .arch import trace
+        trace(specs, (3, size, size))  # an impossible setting fails here, before any module exists
+        model = AlexNet(specs, 1000, image_size=size, adaptive_pool=None if variant == "paper" else 6,
+                        hidden=(v["fc6"], v["fc7"]), name=f"AlexNet ({variant})")
+        return model, size
+
+    return Explorer(controls, build, title=f"AlexNet ({variant}) explorer")

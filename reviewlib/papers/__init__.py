@@ -1,0 +1,1 @@
+"""Paper-specific review helpers (claim checks, explorers, experiments) behind each notebook."""

@@ -1,0 +1,93 @@
+"""The papers' building blocks (reviewlib.layers) on every available device."""
+import pytest
+import torch
+from torch import nn
+
+from reviewlib.errors import ConfigError
+from reviewlib.layers import (AuxClassifier, ConvBlock, FixedInput, Inception, LocalResponseNorm, NaiveInception,
+                              TwoTowerConv, fc_head, overlapping_max_pool)
+
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (
+    ["mps"] if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else [])
+
+
+def lrn_by_the_formula(a, n=5, alpha=1e-4, beta=0.75, k=2.0):
+    """AlexNet Sect. 3.3 written out: b_i = a_i / (k + alpha * sum_{j=max(0,i-n/2)}^{min(N-1,i+n/2)} a_j^2)^beta."""
+    N = a.shape[1]
+    out = torch.empty_like(a)
+    for i in range(N):
+        lo, hi = max(0, i - n // 2), min(N - 1, i + n // 2)
+        s = (a[:, lo:hi + 1] ** 2).sum(dim=1)
+        out[:, i] = a[:, i] / (k + alpha * s) ** beta
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_lrn_equals_the_paper_formula(device):
+    a = torch.randn(2, 12, 5, 5, device=device) * 30  # large activations, so normalisation matters
+    ours = LocalResponseNorm()(a)
+    assert torch.allclose(ours, lrn_by_the_formula(a), rtol=1e-5, atol=1e-6)
+
+
+def test_torch_lrn_divides_alpha_by_n():
+    a = torch.randn(2, 12, 5, 5) * 30
+    paper = lrn_by_the_formula(a)
+    naive = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(a)  # the pitfall
+    fixed = nn.LocalResponseNorm(5, alpha=5 * 1e-4, beta=0.75, k=2.0)(a)
+    assert (naive - paper).abs().max() > 1e-2
+    assert torch.allclose(fixed, paper, rtol=1e-5, atol=1e-6)
+
+
+def test_lrn_towers_normalise_each_half_on_its_own():
+    a = torch.randn(1, 8, 3, 3) * 30
+    two = LocalResponseNorm(towers=2)(a)
+    assert torch.allclose(two[:, :4], lrn_by_the_formula(a[:, :4]), atol=1e-6)
+    assert torch.allclose(two[:, 4:], lrn_by_the_formula(a[:, 4:]), atol=1e-6)
+    assert not torch.allclose(two, LocalResponseNorm()(a), atol=1e-6)  # channels 3 and 4 no longer interact
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_blocks_run_on_device(device):
+    x = torch.randn(2, 16, 14, 14, device=device)
+    assert ConvBlock(16, 8, 3, padding=1).to(device)(x).shape == (2, 8, 14, 14)
+    assert ConvBlock(16, 8, 3, padding=1, batch_norm=True).to(device)(x).shape == (2, 8, 14, 14)
+    assert TwoTowerConv(16, 8, 3, padding=1).to(device)(x).shape == (2, 8, 14, 14)
+    inc = Inception(16, 4, 4, 6, 2, 3, 5).to(device)
+    assert inc(x).shape == (2, 4 + 6 + 3 + 5, 14, 14) and inc.out_channels == 18
+    assert NaiveInception(16, 4, 6, 3).to(device)(x).shape == (2, 4 + 6 + 3 + 16, 14, 14)
+    assert AuxClassifier(16, 10, pooled_size=4).to(device).eval()(x).shape == (2, 10)  # 14 -> 5x5/3 -> 4
+    assert overlapping_max_pool()(torch.randn(1, 1, 55, 55, device=device)).shape == (1, 1, 27, 27)
+
+
+def test_two_tower_conv_without_cross_sees_only_its_half():
+    conv = TwoTowerConv(4, 4, 1, cross=False)
+    x = torch.randn(1, 4, 3, 3)
+    y = conv(x)
+    x2 = x.clone()
+    x2[:, 2:] += 1.0  # change only the second tower's input maps
+    y2 = conv(x2)
+    assert torch.equal(y[:, :2], y2[:, :2]) and not torch.equal(y[:, 2:], y2[:, 2:])
+    with pytest.raises(ConfigError, match="cannot be split evenly into 2 towers"):
+        TwoTowerConv(3, 4, 1, cross=False)
+
+
+def test_inception_branch_params_with_and_without_reduction():
+    reduced = Inception(192, 64, 96, 128, 16, 32, 32)  # GoogLeNet's 3a, paper 5x5 branch
+    naive = NaiveInception(192, 64, 128, 32)
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    # 1x1: 192*64+64; 3x3: 192*96+96 + 96*128*9+128; 5x5: 192*16+16 + 16*32*25+32; proj: 192*32+32
+    assert count(reduced) == (192 * 64 + 64) + (192 * 96 + 96 + 96 * 128 * 9 + 128) + (
+        192 * 16 + 16 + 16 * 32 * 25 + 32) + (192 * 32 + 32)
+    assert count(naive) == (192 * 64 + 64) + (192 * 128 * 9 + 128) + (192 * 32 * 25 + 32)
+    assert count(reduced) < count(naive)
+
+
+def test_fc_head_orders_and_fixed_input_guard():
+    alex = fc_head(9216, (4096, 4096), 1000, dropout_first=True)
+    assert [type(m).__name__ for m in alex] == ["Dropout", "Linear", "ReLU", "Dropout", "Linear", "ReLU", "Linear"]
+    vggh = fc_head(25088, (4096, 4096), 1000, dropout_first=False)
+    assert [type(m).__name__ for m in vggh] == ["Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"]
+    guard = FixedInput((8, 6, 6), "fc6", "toy", 227)
+    assert guard(torch.zeros(1, 8, 6, 6)).shape == (1, 8, 6, 6)
+    with pytest.raises(ConfigError, match="fc6 expects a 6x6x8 map"):
+        guard(torch.zeros(1, 8, 7, 7))

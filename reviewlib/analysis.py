@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -310,7 +310,9 @@ def _with_device(fn: Any, model: nn.Module, device: torch.device | str | None) -
     if device is None:
         try:
             return fn(torch.device("meta"))
-        except ConfigError:
+        except ConfigError as err:
+            if isinstance(err.__cause__, ConfigError):  # the model itself refused the input (e.g. FixedInput)
+                raise
             return fn(_model_device(model))
     device = torch.device(device)
     with _OnDevice(model, device):
@@ -348,10 +350,10 @@ def _trace(model: nn.Module, shape: tuple[int, ...], device: torch.device) -> li
             _forward(model, shape, device)
     except Exception as err:
         where = f" in {current[-1]}" if current else ""
-        raise ConfigError(
-            f"forward pass of {type(model).__name__} failed{where} with input {tuple(shape[1:])} (C, H, W): {err}. "
-            "If a feature map became smaller than a kernel, use a larger input_size."
-        ) from err
+        hint = "" if isinstance(err, ConfigError) else (
+            " If a feature map became smaller than a kernel, use a larger input_size.")
+        raise ConfigError(f"forward pass of {type(model).__name__} failed{where} with input {tuple(shape[1:])} "
+                          f"(C, H, W): {str(err).rstrip('.')}.{hint}") from err
     finally:
         for h in handles:
             h.remove()
@@ -361,7 +363,8 @@ def _trace(model: nn.Module, shape: tuple[int, ...], device: torch.device) -> li
     return records
 
 
-def receptive_field_recurrence(layers: Iterable[tuple[int, int]], start: tuple[int, int] = (1, 1)) -> list[tuple[int, int]]:
+def receptive_field_recurrence(layers: Iterable[tuple[int, int]],
+                               start: tuple[int, int] = (1, 1)) -> list[tuple[int, int]]:
     """Receptive field and jump after each ``(kernel, stride)`` layer (hand-written: the point of VGG Sect. 2.3).
 
     ``r_out = r_in + (k - 1) * j_in`` and ``j_out = j_in * s``, starting from one pixel ``(r, j) = (1, 1)``.
@@ -389,9 +392,9 @@ def layer_table(
 
     Columns (:data:`COLUMNS`): ``name`` (``model.layer_names`` or the module path; ``names="auto"`` gives Caffe
     names conv1, pool1, norm1, fc6, weight layers numbered together; adaptive pools and composite rows keep
-    their attribute name, e.g. ``avgpool``, ``inception3a``), ``path``, ``kind``, ``kernel``/``stride``/``padding`` (height component; a
-    composite row reports its widest branch), ``output`` as the papers write it (``"55x55x96"``, H x W x C; FC rows
-    ``"1x1x4096"``), ``out_h``/``out_w``/``out_c``, ``neurons`` (output elements per image), ``params`` (of that
+    their attribute name, e.g. ``avgpool``, ``inception3a``), ``path``, ``kind``, ``kernel``/``stride``/``padding``
+    (height component; a composite row reports its widest branch), ``output`` as the papers write it
+    (``"55x55x96"``, H x W x C; FC rows ``"1x1x4096"``), ``out_h``/``out_w``/``out_c``, ``neurons`` (output elements per image), ``params`` (of that
     row's modules, each module counted once), ``macs`` (multiply-adds per image, FlopCounterMode flops / 2, see the
     module docstring), ``rf`` and ``jump`` (receptive field and stride in input pixels along the row order; an FC
     row sees the whole input, so its ``rf`` is the input height and its ``jump`` is NA).
@@ -421,7 +424,8 @@ def _records_to_table(model: nn.Module, records: list[dict[str, Any]], shape: tu
                 params += p.numel()
         out = rec.get("out_shape")
         if out is None:
-            raise ConfigError(f"{rec['path']}: its forward returned no tensor; layer_table cannot read its output shape")
+            raise ConfigError(f"{rec['path']}: its forward returned no tensor; "
+                              "layer_table cannot read its output shape")
         if len(out) == 4:
             oc, oh, ow = out[1], out[2], out[3]
         elif len(out) == 2:
@@ -569,10 +573,11 @@ def empirical_receptive_field(
     On a CPU deep copy of ``module`` (eval mode): every weight with >= 2 dims is set to ``1 / fan_in``, 1-d weights
     (BatchNorm scale) to 1, biases and running means to 0, running variances to 1; max pools become average pools
     of the same geometry (a max pool's gradient reaches one input per window, which would shrink the region). With
-    an all-ones input everything stays positive, so ReLUs pass gradients and no path cancels. The gradient of output
-    unit is non-zero exactly on its receptive field. ``out_index`` indexes the output without the batch dim, e.g. ``(c, i, j)``; by default all
-    channels at the spatial centre are summed, so a block with branches of different kernels (Inception) reports its
-    widest. Returns the side length (an int), or ``(height, width)`` if they differ.
+    an all-ones input everything stays positive, so ReLUs pass gradients and no path cancels. The gradient of an
+    output unit is then non-zero exactly on its receptive field. ``out_index`` picks one unit (indices without the
+    batch dim, e.g. ``(c, i, j)``); by default all channels at the spatial centre are summed, so a block whose
+    branches have different kernels (Inception) reports its widest. Returns the side length (an int), or
+    ``(height, width)`` if they differ. Use a small module (a few layers, few channels): it runs for real.
     Warns when the region touches the input border (then it may be clipped: use a larger input).
     """
     shape = _input_shape(input_size)
@@ -606,7 +611,8 @@ def empirical_receptive_field(
     else:
         out_index = tuple(out_index)
         if len(out_index) != y.dim() - 1:
-            raise ValueError(f"out_index={out_index} must index the output {tuple(y.shape[1:])} (without the batch dim)")
+            raise ValueError(f"out_index={out_index} must index the output {tuple(y.shape[1:])} "
+                             "(without the batch dim)")
     y[(0, *out_index)].sum().backward()
     hit = x.grad[0].abs().sum(0) > 0
     rows = torch.nonzero(hit.any(1)).flatten()

@@ -89,7 +89,7 @@ def feature_map_plot(table: pd.DataFrame, title: str | None = None,
     kinds = list(dict.fromkeys(rows["kind"]))
     handles = [Patch(color=KIND_COLOURS.get(k, "tab:olive"), label=f"{k} (size)") for k in kinds]
     handles += ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper right", fontsize=8)
+    ax.legend(handles=handles, loc="upper center", fontsize=8)
     ax.set_title(title or "Feature maps per layer")
     return _finish(fig, save)
 

@@ -302,7 +302,8 @@ def test_contract_attributes():
     r = rows(layer_table(net, 9))
     assert r.loc[2, ["kernel", "padding", "rf"]].tolist() == [7, 3, 9]
     assert net.training and total(layer_table(net, 9), "params") == model_params(net) - (4 * 3 + 3)
-    assert param_breakdown(net, by="block").set_index("block").loc["mixed", "params"] == 4 * 2 + 2 + 4 * 2 + 2 + 2 * 2 * 25 + 2
+    block = param_breakdown(net, by="block").set_index("block")
+    assert block.loc["mixed", "params"] == (4 * 2 + 2) + (4 * 2 + 2) + (2 * 2 * 25 + 2)
 
 
 def test_param_breakdown_alexnet(alexnet):
@@ -323,3 +324,18 @@ def test_summary_wraps_torchinfo(alexnet):
     assert isinstance(stats, torchinfo.ModelStatistics)
     assert stats.total_params == 61_100_840
     assert math.isclose(stats.total_mult_adds, 714_188_480, rel_tol=0.01)
+
+
+@pytest.mark.parametrize("name", ["alexnet_paper", "vgg_A-LRN", "googlenet_paper"])
+def test_reviewlib_models_follow_the_contract(name):
+    models = pytest.importorskip("reviewlib.models")
+    with torch.device("meta"):
+        model = models.build_model(name)
+    t = rows(layer_table(model, getattr(model, "image_size", None) or 224))
+    names = getattr(model, "layer_names", None) or {p: p for p in t["path"]}  # GoogLeNet's paths are its names
+    named = t[t["path"].isin(names)]
+    assert (named["name"] == named["path"].map(names)).all() and len(named) >= len(t) - 1
+    assert "lrn" in set(t["kind"]) and not t["path"].str.contains(r"\.(?:conv|bn|branch)").any()
+    assert not t["path"].str.startswith("aux").any()  # aux heads do not run in eval mode
+    assert t["params"].sum() == model_params(model) - sum(
+        p.numel() for n, p in model.named_parameters() if n.startswith("aux"))

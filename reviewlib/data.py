@@ -47,6 +47,7 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, default_collate
 
 from . import synthetic
+from .synthetic import make_synthetic_imagenet  # noqa: F401 - part of this module's API (the contract)
 from .augment import crop_size, eval_transform, resize_size, train_transform, vgg_scale_range
 from .budget import Budget, get_budget
 from .device import pick_device
@@ -189,6 +190,8 @@ def _source_at(root: Path, origin: str) -> DataSource:
     root = root.expanduser()
     try:
         return as_source(root)
+    except FileNotFoundError as err:
+        raise FileNotFoundError(f"{origin}: {err}") from None
     except ValueError as err:
         found = _search(root, include_synthetic=True)
         if found is None:
@@ -296,13 +299,14 @@ def find_data(budget: Budget | str | None = None, root: str | Path | None = None
     found = _search(data_dir)
     if found is not None:
         return found
+    explicit = download is True
     if download is None:
         download = budget.name != "smoke" and not _offline()
     if download:
         try:
             return download_imagenette(data_dir, "160px")
         except Exception as err:  # noqa: BLE001 - any failure means: use the stand-in
-            if download is True and budget.name == "smoke":
+            if explicit:
                 raise
             print(f"reviewlib.data: Imagenette download failed ({type(err).__name__}: {err}); "
                   "using the offline synthetic stand-in instead", flush=True)
@@ -442,8 +446,8 @@ def _flat_val_labels(root: Path, files: list[Path]) -> dict[str, str]:
             by_id = _read_loc_csv(d / "LOC_val_solution.csv")
             return {f.name: by_id[f.stem] for f in files if f.stem in by_id}
         if (d / "val_annotations.txt").is_file():
-            pairs = [ln.split("\t") for ln in (d / "val_annotations.txt").read_text().splitlines() if ln.strip()]
-            by_name = {p[0]: p[1].strip() for p in pairs if len(p) >= 2}
+            pairs = [ln.split() for ln in (d / "val_annotations.txt").read_text().splitlines() if ln.strip()]
+            by_name = {p[0]: p[1] for p in pairs if len(p) >= 2}
             return {f.name: by_name[f.name] for f in files if f.name in by_name}
         gt = d / "ILSVRC2012_validation_ground_truth.txt"
         meta_bin = d / "meta.bin"
@@ -492,11 +496,6 @@ def _split_files(src: DataSource, split: str, wnids: list[str]) -> dict[str, lis
     images = folder / "images" if (folder / "images").is_dir() else folder
     files = _list_images(images)
     labels = _flat_val_labels(src.root, files)
-    if src.layout == "tiny":
-        ann = folder / "val_annotations.txt"
-        if ann.is_file():
-            pairs = [ln.split("\t") for ln in ann.read_text().splitlines() if ln.strip()]
-            labels = {p[0]: p[1].strip() for p in pairs if len(p) >= 2}
     for f in files:
         w = labels.get(f.name)
         if w in wanted:
@@ -648,7 +647,8 @@ def get_datasets(paper: str, budget: Budget | str | None = None, *, root: str | 
     classes = None if budget.classes is None or budget.classes >= n_all else budget.classes
     size = budget.image_size
     crop = crop_size(paper, size, variant)
-    train_draft = {"alexnet": resize_size(size), "vgg": vgg_scale_range(size)[0]}.get(paper)
+    # decode big JPEGs only as large as the augmentation needs (GoogLeNet's small-area crops want full resolution)
+    train_draft = {"alexnet": resize_size(size), "vgg": vgg_scale_range(size)[1]}.get(str(paper).lower())
     train = load_split(source, "train", classes=classes, per_class=budget.train_per_class,
                        transform=train_transform(paper, size, variant=variant, pca=pca), seed=seed,
                        draft_size=train_draft)

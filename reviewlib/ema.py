@@ -16,5 +16,6 @@ def make_ema(model: nn.Module, decay: float) -> AveragedModel:
     and evaluate ``ema.module``. ``state_dict()`` holds the averaged weights and ``n_averaged``."""
     if not 0.0 <= decay < 1.0:
         raise ValueError(f"EMA decay must be in [0, 1), got {decay}")
-    model = getattr(model, "module", model) if isinstance(model, nn.parallel.DistributedDataParallel) else model
+    if isinstance(model, nn.parallel.DistributedDataParallel):
+        model = model.module
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)

@@ -39,6 +39,8 @@ class Control:
 
 @dataclass
 class ExplorerState:
+    """One update's outcome: the full layer table (without the total row) and totals, or the error text."""
+
     values: dict
     table: pd.DataFrame | None
     totals: dict | None
@@ -77,15 +79,22 @@ class Explorer:
             return self.state
         total = table[table["name"] == "total"].iloc[0]
         totals = {"params": int(total["params"]), "macs": int(total["macs"]), "neurons": int(total["neurons"])}
-        self.state = ExplorerState(dict(self.values), table[table["name"] != "total"][TABLE_COLUMNS], totals, None)
+        self.state = ExplorerState(dict(self.values), table[table["name"] != "total"].reset_index(drop=True),
+                                   totals, None)
         return self.state
+
+    def figure(self):
+        """The feature-map size plot of the current state (None when the setting is impossible)."""
+        from .plots import feature_map_plot
+
+        if self.state.table is None:
+            return None
+        return feature_map_plot(self.state.table, title=self.title or None)
 
     def widget(self, plot: bool = True):
         """The ipywidgets front end: sliders/dropdowns, the totals line, the layer table and the size plot."""
         import ipywidgets as w
         from IPython.display import display
-
-        from .plots import feature_map_plot
 
         inputs = {}
         for c in self.controls.values():
@@ -106,12 +115,9 @@ class Explorer:
             out.clear_output(wait=True)
             with out:
                 if state.table is not None:
-                    display(state.table.style.format(thousands=",", na_rep=""))
+                    display(state.table[TABLE_COLUMNS].style.format(thousands=",", na_rep=""))
                     if plot:
-                        import matplotlib.pyplot as plt
-                        fig = feature_map_plot(self.state.table, title=self.title or None)
-                        display(fig)
-                        plt.close(fig)
+                        display(self.figure())
 
         for v in inputs.values():
             v.observe(render, names="value")

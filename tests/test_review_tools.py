@@ -94,3 +94,11 @@ def test_epochs_to_reach():
     assert epochs_to_reach(h, "err", 25) == 3
     assert math.isnan(epochs_to_reach(h, "err", 10))
     assert epochs_to_reach(h, "err", 40, below=True) == 2
+
+
+def test_explorer_figure_follows_the_state():
+    e = alexnet_explorer("paper")
+    fig = e.figure()
+    assert fig is not None and len(fig.axes) >= 1
+    e.update(image_size=60)
+    assert e.figure() is None

@@ -33,16 +33,21 @@ def build(src: Path, execute: bool = True, budget: str = "smoke") -> Path:
         NotebookClient(nb, timeout=1200, kernel_name="python3",
                        resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
         print(f"{src.name}: executed in {time.perf_counter() - start:.0f} s ({budget})")
+    # nbval refuses stored outputs of a cell without an execution count, so number the cells in order
+    # (deterministic, so rebuilding an unchanged notebook changes nothing)
+    count = 0
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.execution_count = None
+            count += 1
+            cell.metadata.pop("execution", None)
             if CHECK not in cell.source:
                 cell.outputs = []
+                cell.execution_count = None
             else:
+                cell.execution_count = count
                 for o in cell.outputs:
                     if "execution_count" in o:
-                        o["execution_count"] = None
-            cell.metadata.pop("execution", None)
+                        o["execution_count"] = count
     nbformat.write(nb, out)
     return out
 

@@ -54,7 +54,8 @@ def parse_config(cfg: list, batch_norm: bool = False) -> list[Spec]:
 
 
 def shorthand(config: str) -> str:
-    """The review's shorthand, e.g. VGG-16 (D) = ``64 (x2) - 128 (x2) - 256 (x3) - 512 (x3) - 512 (x3)``."""
+    """The review's shorthand, e.g. VGG-16 (D) = ``64 (x2) - 128 (x2) - 256 (x3) - 512 (x3) - 512 (x3)``;
+    configuration C's 1x1 convs are written apart: ``256 (x2) + 1x1 (x1)``."""
     blocks, cur = [], []
     for v in VGG_TABLE[config]:
         if v == "M":
@@ -64,8 +65,10 @@ def shorthand(config: str) -> str:
             cur.append(v)
     parts = []
     for b in blocks:
-        widths = [int(str(v).split("-")[-1]) for v in b]
-        parts.append(f"{max(widths)} (x{len(b)})")
+        three = [v for v in b if isinstance(v, int)]
+        ones = [v for v in b if isinstance(v, str)]
+        part = f"{max(three)} (x{len(three)})"
+        parts.append(part + (f" + 1x1 (x{len(ones)})" if ones else ""))
     return " - ".join(parts)
 
 

@@ -54,6 +54,9 @@ def save_figure(fig: Figure, name: str | os.PathLike, *, dpi: int = 120) -> Path
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip("."))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; a figure is for everyone to read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

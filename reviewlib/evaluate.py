@@ -271,6 +271,13 @@ class FullyConvNet(nn.Module):
 
 
 def _last_conv_channels(features: nn.Module) -> int:
+    """Output channels of the last convolution layer of ``features`` (all towers of a two-tower conv together)."""
+    for layer in reversed(list(features.children())):
+        towers = getattr(layer, "towers", None)
+        if isinstance(towers, nn.ModuleList):  # reviewlib.layers.TwoTowerConv: outputs are concatenated
+            return sum(t.out_channels for t in towers)
+        if isinstance(layer, nn.Conv2d):
+            return layer.out_channels
     convs = [m for m in features.modules() if isinstance(m, nn.Conv2d)]
     if not convs:
         raise ConfigError("to_dense: model.features has no Conv2d layer; dense evaluation needs a VGG-style net")

@@ -337,3 +337,18 @@ def test_mistakes_gallery_shows_true_and_predicted_classes():
     fig.savefig(io.BytesIO(), format="png")                   # renders
     ok = mistakes_gallery(data, pred.targets, pred.targets, names)
     assert [t.get_text() for t in ok.axes[0].texts] == ["no mistakes"]
+
+
+def test_to_dense_on_the_two_tower_paper_alexnet():
+    from reviewlib.models import alexnet
+
+    m = alexnet("paper", num_classes=5, width=0.125).eval()
+    x = torch.randn(1, 3, 227, 227)
+    dense = to_dense(m)
+    with torch.no_grad():
+        ref = m(x)
+        out = dense(x)
+        big = dense(torch.randn(1, 3, 291, 291))
+    assert out.shape == (1, 5, 1, 1)
+    assert (out.flatten(1) - ref).abs().max().item() <= 1e-4
+    assert big.shape[-1] > 1  # a larger input gives a score map instead of an error

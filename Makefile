@@ -31,5 +31,9 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	REVIEWLIB_BUDGET=smoke $(PY) -m pytest --nbval-lax $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env $(PYTEST_ARGS)
 
+# Speed benchmarks (never timed tests): python -m benchmarks --help
+bench: $(STAMP)
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
 clean-venv:
 	rm -rf $(VENV)

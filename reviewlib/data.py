@@ -766,8 +766,8 @@ def measure_throughput(loader, model: torch.nn.Module | None = None, *, batches:
                        device: torch.device | str | None = None, warmup: int = 1, lr: float = 0.01) -> dict:
     """Loader images/s against training-step images/s: does augmentation on the CPU keep the model fed?
 
-    The loader is timed over ``batches`` batches after the first (worker start-up is reported separately as
-    ``startup_s``). The training step (forward, backward, SGD step on a copy of ``model``, so its weights are
+    The loader is timed over ``batches`` batches after the first and after the ``num_workers * prefetch_factor``
+    batches the workers prepared during start-up (start-up is reported separately as ``startup_s``). The training step (forward, backward, SGD step on a copy of ``model``, so its weights are
     untouched) is timed on one loaded batch repeated ``batches`` times, after ``warmup`` steps. ``ratio`` =
     loader / train-step images/s; ``starved`` is True when the loader is the slower one.
     """
@@ -781,6 +781,12 @@ def measure_throughput(loader, model: torch.nn.Module | None = None, *, batches:
     except StopIteration:
         raise ValueError("measure_throughput: the loader yields no batches") from None
     startup = time.perf_counter() - t0
+    # batches the workers prepared while starting up would come out instantly and flatter the loader:
+    # drain them before the clock starts
+    prefetched = getattr(loader, "num_workers", 0) * (getattr(loader, "prefetch_factor", None) or 0)
+    for _ in range(prefetched):
+        if next(it, None) is None:
+            break
     images, timed = 0, 0
     t0 = time.perf_counter()
     for batch in it:

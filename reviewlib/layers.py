@@ -45,13 +45,12 @@ class ConvBlock(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
                               bias=not batch_norm)
-        if batch_norm:
-            self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
+        self.bn = nn.BatchNorm2d(out_channels, eps=0.001) if batch_norm else None
         self.act = activation(act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.conv(x)
-        if hasattr(self, "bn"):
+        if self.bn is not None:
             x = self.bn(x)
         return self.act(x)
 

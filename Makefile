@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval-lax $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env) $(PYTEST_ARGS)
 
 unit: $(STAMP)
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(PY) -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)
 
 notebooks: $(STAMP)
 	REVIEWLIB_BUDGET=smoke $(PY) -m pytest --nbval-lax $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env $(PYTEST_ARGS)

@@ -30,6 +30,7 @@
 # main run 5 x 30 batches, Fig. 1 race 2 x 6 x 8 batches, 6 ablation runs of 3 x 10 batches.
 
 # %%
+# %matplotlib inline
 import copy
 from dataclasses import asdict
 from pathlib import Path

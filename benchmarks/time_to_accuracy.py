@@ -91,6 +91,8 @@ def main(argv=None) -> pd.DataFrame:
     if not Path(args.data).is_dir():
         raise SystemExit(f"no data at {args.data}; pass --data (a Tiny ImageNet-style folder)")
     budget = get_budget(args.budget)
+    if args.image_size is not None:  # one size for every paper
+        budget = budget.with_(paper_image_sizes=())
     budget = budget.with_(**{k: v for k, v in dict(image_size=args.image_size, width=args.width,
                                                       epochs=args.epochs, batch_size=args.batch_size).items()
                              if v is not None})
@@ -113,7 +115,8 @@ def main(argv=None) -> pd.DataFrame:
         overrides = {"lr": args.lr} if args.lr is not None else {}
         recipe = recipe_for(paper, budget, **overrides)
         torch.manual_seed(0)
-        model = build_model(name, num_classes=len(train_ds.wnids), width=budget.width, image_size=budget.image_size)
+        size = budget.image_size_for(paper)
+        model = build_model(name, num_classes=len(train_ds.wnids), width=budget.width, image_size=size)
         init_model(model, recipe)
         warm = []
         if name.startswith("vgg_") and name != "vgg_A" and "vgg_A" in trained and not args.no_warm_start:
@@ -138,7 +141,7 @@ def main(argv=None) -> pd.DataFrame:
             "val_top1_ema": hist.ema_val_acc1.iloc[-1] if "ema_val_acc1" in hist else None,
             "best_top1": hist[["val_acc1"] + (["ema_val_acc1"] if "ema_val_acc1" in hist else [])].max().max(),
             f"top1_within_{args.minutes:g}min": within[acc_col].iloc[-1] if len(within) else None,
-            "minutes": minutes, "cpu_minutes": cpu_minutes, "epochs": len(hist), "image_size": budget.image_size, "width": budget.width,
+            "minutes": minutes, "cpu_minutes": cpu_minutes, "epochs": len(hist), "image_size": size, "width": budget.width,
             "batch": recipe.batch_size, "lr": recipe.lr, "init": recipe.init,
             "warm_start": ",".join(warm) if warm else "", "load_avg": round((load0 + os.getloadavg()[0]) / 2, 1),
         }

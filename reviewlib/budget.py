@@ -35,6 +35,13 @@ class Budget:
     num_workers: int  # DataLoader workers doing augmentation on the CPU while the model trains
     max_batches: int | None  # cap on batches per epoch (None = the whole epoch)
     summary: str
+    # per-paper crop where one size cannot serve all three papers, e.g. (("vgg", 64),): VGG's five 2x2 pools keep a
+    # 2x2 map at 64 px, while AlexNet's 11x11/4 first layer needs more pixels to keep more than a 1x1 map at pool5
+    paper_image_sizes: tuple[tuple[str, int], ...] = ()
+
+    def image_size_for(self, paper: str) -> int:
+        """The training crop for ``paper`` ("alexnet", "vgg", "googlenet") under this budget."""
+        return dict(self.paper_image_sizes).get(paper, self.image_size)
 
     @property
     def resize_size(self) -> int:
@@ -53,9 +60,9 @@ BUDGETS: dict[str, Budget] = {
         summary="CI: seconds a notebook; 96-px crops, 1/8 width, 10 classes x 16 images, 1 epoch of 4 batches",
     ),
     "study": Budget(
-        name="study", image_size=96, width=0.25, epochs=8, classes=10, train_per_class=None, val_per_class=None,
-        batch_size=64, num_workers=2, max_batches=None,
-        summary="laptop CPU: minutes; 96-px crops, 1/4 width, 10 classes (all their images), 8 epochs",
+        name="study", image_size=128, width=0.25, epochs=8, classes=10, train_per_class=None, val_per_class=None,
+        batch_size=64, num_workers=2, max_batches=None, paper_image_sizes=(("vgg", 64),),
+        summary="laptop CPU: minutes; 128-px crops (VGG 64), 1/4 width, 10 classes (all their images), 8 epochs",
     ),
     "paper": Budget(
         name="paper", image_size=224, width=1.0, epochs=90, classes=None, train_per_class=None, val_per_class=None,
@@ -87,5 +94,7 @@ def get_budget(name: str | Budget | None = None) -> Budget:
 
 def budget_table() -> pd.DataFrame:
     """All budgets side by side, one row each (for the notebooks' headers and the README)."""
-    rows = [asdict(b) | {"resize_size": b.resize_size} for b in BUDGETS.values()]
+    rows = [asdict(b) | {"resize_size": b.resize_size,
+                         "paper_image_sizes": ", ".join(f"{p} {s}" for p, s in b.paper_image_sizes) or "-"}
+            for b in BUDGETS.values()]
     return pd.DataFrame(rows).set_index("name")

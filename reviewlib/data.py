@@ -645,7 +645,7 @@ def get_datasets(paper: str, budget: Budget | str | None = None, *, root: str | 
     source = find_data(budget, root=root, download=download)
     n_all = len(all_wnids(source))
     classes = None if budget.classes is None or budget.classes >= n_all else budget.classes
-    size = budget.image_size
+    size = budget.image_size_for(str(paper).lower())
     crop = crop_size(paper, size, variant)
     # decode big JPEGs only as large as the augmentation needs (GoogLeNet's small-area crops want full resolution)
     train_draft = {"alexnet": resize_size(size), "vgg": vgg_scale_range(size)[1]}.get(str(paper).lower())

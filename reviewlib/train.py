@@ -567,6 +567,8 @@ def main(argv=None) -> pd.DataFrame:
         changes = {k: v for k, v in dict(width=args.width, image_size=args.image_size, classes=args.classes,
                                           max_batches=args.max_batches, epochs=args.epochs,
                                           num_workers=args.workers).items() if v is not None}
+        if args.image_size is not None:
+            changes["paper_image_sizes"] = ()  # --image-size is the crop for every paper
         budget = budget.with_(**changes)
         paper = paper_of(args.model)
         overrides = {k: v for k, v in dict(batch_size=args.batch_size, lr=args.lr).items() if v is not None}
@@ -576,11 +578,11 @@ def main(argv=None) -> pd.DataFrame:
         train_ds, val_ds, source = get_datasets(paper, budget, root=args.data)
         num_classes = len(getattr(train_ds, "wnids", None) or []) or budget.classes
         seed_everything(args.seed)
-        model = build_model(args.model, num_classes=num_classes, width=budget.width, image_size=budget.image_size)
+        size = budget.image_size_for(paper)
+        model = build_model(args.model, num_classes=num_classes, width=budget.width, image_size=size)
         init_model(model, recipe)
         if args.warm_start:
-            source_a = build_model("vgg_A", num_classes=num_classes, width=budget.width,
-                                   image_size=budget.image_size)
+            source_a = build_model("vgg_A", num_classes=num_classes, width=budget.width, image_size=size)
             source_a.load_state_dict(load_checkpoint(args.warm_start)["model"])
             copied = warm_start_vgg(model, source_a)
             if rank == 0:

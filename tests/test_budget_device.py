@@ -31,6 +31,10 @@ def test_budget_sizes_scale_like_the_papers():
     assert get_budget("smoke").width < get_budget("study").width < 1
     assert list(budget_table().index) == list(BUDGETS)
     assert get_budget("smoke").with_(epochs=3).epochs == 3
+    study = get_budget("study")
+    assert study.image_size_for("alexnet") == study.image_size_for("googlenet") == study.image_size == 128
+    assert study.image_size_for("vgg") == 64  # VGG's five pools still leave 2x2 at 64 px
+    assert get_budget("paper").image_size_for("vgg") == 224
 
 
 def test_device_and_seed(monkeypatch):

@@ -36,7 +36,8 @@ def build(src: Path, execute: bool = True, budget: str = "smoke") -> Path:
     # nbval refuses stored outputs of a cell without an execution count, so number the cells in order
     # (deterministic, so rebuilding an unchanged notebook changes nothing)
     count = 0
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"{src.stem[:2]}-{i:03d}"  # stable ids: rebuilding an unchanged notebook changes nothing
         if cell.cell_type == "code":
             count += 1
             cell.metadata.pop("execution", None)

@@ -11,19 +11,16 @@ and the machine's load average (the CPUs may be shared). Decoded images are cach
 decode is not what is measured); the paper's augmentation still runs on every image of every epoch.
 ``vgg_D`` is warm-started from the ``vgg_A`` trained just before it (VGG Sect. 3.1) when both are listed.
 
-Measured while tuning (one 2-core CPU shared by ~6 jobs, load average 9-10, so each process got ~0.2-0.4 of a
-core; ``--threads 1``, batch 64, width 0.25, study recipes; "CPU-min" is this process's CPU time):
+Measured (README, "Time to accuracy"), study budget, width 0.25, batch 64, study recipes:
 
-    alexnet_paper 96 px, 8 epochs, lr 0.02, Kaiming fan_out, patience 1:  37.4% top-1, 4.6 min wall, 1.6 CPU-min
-    alexnet_paper 96 px, 8 epochs, lr 0.05, Kaiming fan_in:               10.0% (every ReLU dead in epoch 1)
-    alexnet_paper 96 px, 3 epochs x 20 batches, lr 0.02, fan_in:          24.0%, 0.2 CPU-min (learning; shipped)
-    vgg_A         64 px, 8 epochs, lr 0.02, fan_in, patience 2:           50.8% top-1, 11.1 min wall, 3.1 CPU-min
-    googlenet_paper 96 px, 3 epochs x 20 batches, lr 0.04, fan_in:        14.8% (EMA 14.2%), 0.6 CPU-min
-    vgg_D: not run (about 2x vgg_A's cost per epoch).
+    alexnet_paper   128 px, 1 thread, load 2.7:  60.6% at epoch 9 (3.7 min), 68.4% at 4.9 min
+    vgg_A            64 px, 1 thread, load 1.1:  63.0% at epoch 13 (4.5 min), 65.0% at 4.8 min
+    googlenet_paper  96 px, 2 threads, load 1.2: 60.8% (Polyak-averaged weights) at epoch 10 (3.4 min), 64.2% at 3.7 min
 
-So the issue's target (>= 60% within 5 minutes per model) is not reached nor verifiable under that load. With two
-torch threads on a busy machine the waiting OpenMP threads spin: the same AlexNet step took ~15x more CPU time
-than with one thread (27 vs 1.8 ms per image), so use ``--threads 1`` whenever the CPUs are shared.
+Earlier, at a single 96-px crop for every model and under heavy load (load average 9-10), AlexNet stayed near 40%
+after 8 epochs: its pool5 map is 1x1 at 96 px. GoogLeNet at 128 px with one thread needed 8.3 minutes for 59%.
+With two torch threads on a busy machine the waiting OpenMP threads spin (about 15x more CPU time per step was
+seen): use ``--threads 1`` whenever the CPUs are shared.
 """
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ class Budget:
     max_batches: int | None  # cap on batches per epoch (None = the whole epoch)
     summary: str
     # per-paper crop where one size cannot serve all three papers, e.g. (("vgg", 64),): VGG's five 2x2 pools keep a
-    # 2x2 map at 64 px, while AlexNet's 11x11/4 first layer needs more pixels to keep more than a 1x1 map at pool5
+    # 2x2 map at 64 px, while AlexNet's 11x11/4 first layer needs more pixels to keep more than a 1x1 map at pool5.
+    # Chosen with benchmarks/time_to_accuracy.py (README, "Time to accuracy").
     paper_image_sizes: tuple[tuple[str, int], ...] = ()
 
     def image_size_for(self, paper: str) -> int:
@@ -61,8 +62,9 @@ BUDGETS: dict[str, Budget] = {
     ),
     "study": Budget(
         name="study", image_size=128, width=0.25, epochs=8, classes=10, train_per_class=None, val_per_class=None,
-        batch_size=64, num_workers=2, max_batches=None, paper_image_sizes=(("vgg", 64),),
-        summary="laptop CPU: minutes; 128-px crops (VGG 64), 1/4 width, 10 classes (all their images), 8 epochs",
+        batch_size=64, num_workers=2, max_batches=None, paper_image_sizes=(("vgg", 64), ("googlenet", 96)),
+        summary="laptop CPU: minutes; 128-px crops (VGG 64, GoogLeNet 96), 1/4 width, 10 classes (all their "
+                "images), 8 epochs",
     ),
     "paper": Budget(
         name="paper", image_size=224, width=1.0, epochs=90, classes=None, train_per_class=None, val_per_class=None,

@@ -400,7 +400,7 @@ if plan["val_images"]:  # the curves are measured on an evenly spaced share of t
                              num_workers=budget.num_workers, device=device)
 num_classes = len(train_loader.dataset.wnids)
 torch.manual_seed(0)
-model = googlenet("paper", num_classes=num_classes, width=budget.width, image_size=budget.image_size)
+model = googlenet("paper", num_classes=num_classes, width=budget.width, image_size=budget.image_size_for("googlenet"))
 init_model(model, recipe)
 history = fit(model, train_loader, val_loader, recipe, epochs=plan["main_epochs"], max_batches=plan["main_batches"],
               device=device, live_plot=True)
@@ -433,7 +433,7 @@ plt.show()
 from reviewlib.experiments import compare_with_paper, run_experiments
 
 ab_recipe = G.short_run_recipe(recipe_for("googlenet", budget), plan["ablation_batches"])
-kw = dict(num_classes=num_classes, width=budget.width, image_size=budget.image_size)
+kw = dict(num_classes=num_classes, width=budget.width, image_size=budget.image_size_for("googlenet"))
 variants = {
     "paper (aux + avg pool)": lambda: googlenet("paper", **kw),
     "no aux classifiers": lambda: googlenet("paper", aux_logits=False, **kw),
@@ -488,7 +488,7 @@ for seed in range(1, plan["ensemble_size"]):
                             device=device, keep_models=True, progress=False)
     members.append(extra.models[f"seed {seed}"])
 val_raw = load_split(source, "val", classes=train_loader.dataset.wnids, per_class=budget.val_per_class)
-results = G.crops_and_ensembles(members, val_raw, image_size=budget.image_size, device=device,
+results = G.crops_and_ensembles(members, val_raw, image_size=budget.image_size_for("googlenet"), device=device,
                                 max_images=plan["eval_images"])
 table3 = G.table3(results)
 table3.round(2)

@@ -29,9 +29,9 @@
 # 4. Is deeper better on our small subset, and does LRN help (Table 3)?
 # 5. What are dense evaluation and multi-crop, and how do they compare (Tables 4-5)?
 #
-# **Run time.** Smoke budget (CI): about 1-2 minutes. Study budget: **measured 23 minutes** on this 2-core CPU
-# while it was shared (load average ~10, so this notebook had about a fifth of the CPU; 40 evaluation images, now
-# 20); *estimated* 5-8 minutes on the same machine when idle. Seven small VGG trainings of 30 steps each and the
+# **Run time.** Smoke budget (CI): about 10 s of cells on the 2-core build CPU. Study budget: **measured 99 s**
+# (whole notebook, idle 2-core x86-64 CPU, 64-px crops, tiny-imagenet-10); an earlier run took 23 minutes while six
+# other jobs shared the two cores. Seven small VGG trainings of 30 steps each and the
 # test protocols make up nearly all of it. The paper budget needs a GPU.
 
 # %%
@@ -346,8 +346,8 @@ V.curves_figure({k: v for k, v in warm.histories.items()}, title="Early curves: 
 # %% [markdown]
 # What to look for: the warm-started D starts from a classifier that already works on A's features, so its first
 # epochs can be ahead of both random inits; Kaiming tends to beat Glorot for ReLU nets this deep. In our study run
-# (3 epochs of 10 steps) the warm-started D reached 17.6% top-1 against 13.4% (Kaiming) and 10.0% (Glorot, chance
-# level); with this little training and 500 validation images, a few points are within noise. At smoke size the
+# of 2026-11-29 (3 epochs of 10 steps) the warm-started D reached 14.2% top-1 against 12.2% (Kaiming, best epoch)
+# and 10.0% (Glorot, chance level); with this little training and 500 validation images, a few points are within noise. At smoke size the
 # numbers mean nothing. The time per image (`minutes` column) is this machine's cost.
 
 # %%
@@ -393,7 +393,8 @@ V.curves_figure(depth_exp.histories, title="Depth on our subset (same recipe and
 # **Reading our numbers honestly.** The paper trains for 74 epochs on 1.28 M images; we train for a few dozen steps
 # on a few thousand 64-pixel images at a fraction of the width. Without BatchNorm the deeper columns start slower
 # (more layers for the signal and the gradient to pass through), so at *our* budget "deeper is better" does
-# **not** show yet: in our study run B led (20.6% top-1), A and D were level (13.8%, 13.4%) and E trailed (10.8%). That is the very problem the paper solved with the warm start from
+# **not** show yet: in our study run of 2026-11-29 A led (12.6% top-1) and A-LRN, B, D and E ended at 10.0, 10.0,
+# 8.4 and 10.8%, all near chance (10%) after 30 steps. That is the very problem the paper solved with the warm start from
 # A (and that BatchNorm, a year later, removed). The LRN comparison is within noise at any of our budgets, as in the
 # paper. Rerun with the paper budget on a GPU to see Table 3's ordering.
 #

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 import torch
-import torch.nn.functional as F
 import torchvision
 from torch import nn
 
 from reviewlib.models import build_model
+from reviewlib.train import compute_loss
 
 from .common import interleaved, load_average, malloc_cache, paired_ratio, rate_summary, set_threads, to_text
 
@@ -76,11 +76,8 @@ FULL_BUDGET_S, QUICK_BUDGET_S = 200.0, 70.0
 
 
 def _loss(out, y: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy; GoogLeNet's train-mode outputs add the auxiliary heads' losses weighted 0.3 (Sect. 5)."""
-    if isinstance(out, tuple):
-        main, *aux = out
-        return F.cross_entropy(main, y) + sum(0.3 * F.cross_entropy(a, y) for a in aux if a is not None)
-    return F.cross_entropy(out, y)
+    """The training loss of reviewlib.train: GoogLeNet's auxiliary heads weighted 0.3 (Sect. 5)."""
+    return compute_loss(out, y, aux_weight=0.3)[1]
 
 
 def forward_fn(model: nn.Module, x: torch.Tensor):

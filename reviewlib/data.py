@@ -42,7 +42,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, default_collate
 
@@ -750,18 +749,6 @@ def _sync(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-def _loss(out, y: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the logits; GoogLeNet's training outputs add its auxiliary losses weighted 0.3 (Sect. 5)."""
-    if isinstance(out, (tuple, list)):
-        main, *aux = out
-        loss = F.cross_entropy(main, y)
-        for a in aux:
-            if a is not None:
-                loss = loss + 0.3 * F.cross_entropy(a, y)
-        return loss
-    return F.cross_entropy(out, y)
-
-
 def measure_throughput(loader, model: torch.nn.Module | None = None, *, batches: int = 10,
                        device: torch.device | str | None = None, warmup: int = 1, lr: float = 0.01) -> dict:
     """Loader images/s against training-step images/s: does augmentation on the CPU keep the model fed?
@@ -811,6 +798,8 @@ def measure_throughput(loader, model: torch.nn.Module | None = None, *, batches:
     }
     if model is None:
         return result
+    from .train import compute_loss
+
     net = copy.deepcopy(model).to(device).train()
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)
     x = first[0].to(device, non_blocking=True)
@@ -818,7 +807,7 @@ def measure_throughput(loader, model: torch.nn.Module | None = None, *, batches:
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
-        _loss(net(x), y).backward()
+        compute_loss(net(x), y, aux_weight=0.3)[1].backward()  # GoogLeNet's aux heads weigh 0.3 (Sect. 5)
         opt.step()
 
     for _ in range(warmup):

@@ -37,6 +37,7 @@ from torch import nn
 from torchvision.transforms.v2 import functional as F
 from tqdm.auto import tqdm
 
+from .augment import IMAGENET_MEAN, IMAGENET_STD
 from .device import pick_device
 from .errors import ConfigError
 
@@ -50,8 +51,6 @@ __all__ = [
 ]
 
 # torchvision's ImageNet preset (FACTS.md, "Evaluation preset").
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 PROTOCOLS = ("center", "10crop", "144crop", "dense", "multicrop")
 

@@ -117,7 +117,7 @@ def test_ilsvrc_flat_val_with_loc_csv(ilsvrc, samples):
     assert [wnids_label for _, wnids_label in sub.samples] == [0, 1, 2]
 
 
-@pytest.mark.parametrize("kind", ["wnid", "index"])
+@pytest.mark.parametrize("kind", ["wnid", "index", "meta.mat"])
 def test_ilsvrc_flat_val_with_devkit_ground_truth(tmp_path, samples, kind):
     chosen = IMAGENETTE[:4]
     root = tmp_path / "devkit_style"
@@ -130,10 +130,19 @@ def test_ilsvrc_flat_val_with_devkit_ground_truth(tmp_path, samples, kind):
         (root / "val" / f"ILSVRC2012_val_{i:08d}.JPEG").symlink_to(samples[w])
     if kind == "wnid":
         lines = order
-    else:  # ILSVRC2012_IDs with a text id -> wnid mapping beside them
+    else:  # ILSVRC2012_IDs, mapped to wnids by a text file or by the devkit's own data/meta.mat
         ids = {w: 100 + k for k, w in enumerate(chosen)}
         lines = [str(ids[w]) for w in order]
-        (root / "ILSVRC2012_mapping.txt").write_text("".join(f"{i} {w}\n" for w, i in ids.items()))
+        if kind == "index":
+            (root / "ILSVRC2012_mapping.txt").write_text("".join(f"{i} {w}\n" for w, i in ids.items()))
+        else:
+            import scipy.io as sio
+
+            fields = [("ILSVRC2012_ID", "O"), ("WNID", "O"), ("words", "O"), ("gloss", "O"), ("num_children", "O")]
+            synsets = np.array([(i, w, w, "", 0) for w, i in ids.items()] + [(2000, "n00001740", "entity", "", 5)],
+                               dtype=fields)  # a non-leaf synset (num_children > 0) is not a class
+            (root / "devkit" / "data").mkdir(parents=True)
+            sio.savemat(str(root / "devkit" / "data" / "meta.mat"), {"synsets": synsets})
     (root / "ILSVRC2012_validation_ground_truth.txt").write_text("\n".join(lines) + "\n")
     val = load_split(root, "val")
     got = {Path(p).name: val.wnids[label] for p, label in val.samples}

@@ -210,7 +210,8 @@ def main(argv=None) -> int:
         tables.append(("From-scratch layers vs torch built-ins (time_ratio = scratch time / torch time, median)",
                        scratch))
     if loader is not None:
-        tables.append((f"Data pipeline, study budget ({budget.image_size}px, width {budget.width}, batch "
+        sizes = ", ".join(f"{p} {budget.image_size_for(p)}px" for p in ("alexnet", "vgg", "googlenet"))
+        tables.append((f"Data pipeline, study budget ({sizes}, width {budget.width}, batch "
                        f"{budget.batch_size}): loader vs training step (ratio target >= {pipeline.TARGET_RATIO})",
                        loader))
     if e2e is not None and len(e2e):

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from reviewlib.analysis import macs_total
-from reviewlib.models import build_model
+from reviewlib.models import build_model, paper_of
 
 from .common import calls_for, interleaved, load_average, set_threads, to_text
 
@@ -83,10 +83,10 @@ def training_step_flops(loader: pd.DataFrame, peak: float, budget) -> pd.DataFra
     first = loader.dropna(subset=["train_step_img_s"]).drop_duplicates("model")
     rows = []
     for r in first.itertuples(index=False):
-        m = macs(r.model, budget.image_size, width=budget.width, num_classes=budget.classes or 1000,
-                 built_for=budget.image_size)
+        size = budget.image_size_for(paper_of(r.model))
+        m = macs(r.model, size, width=budget.width, num_classes=budget.classes or 1000, built_for=size)
         flop = 2 * m * TRAIN_FACTOR
-        rows.append({"model": r.model, "input": f"{budget.image_size}px", "width": budget.width,
+        rows.append({"model": r.model, "input": f"{size}px", "width": budget.width,
                      "batch": budget.batch_size, "mode": "train step (+SGD)", "GMACs_per_img": m / 1e9,
                      "img_s": r.train_step_img_s, "GFLOP_s": flop * r.train_step_img_s / 1e9,
                      "%_peak": 100 * flop * r.train_step_img_s / peak})

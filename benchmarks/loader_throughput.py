@@ -37,7 +37,8 @@ def _model(paper: str, name: str, num_classes: int, budget):
         print(f"  (reviewlib.models not available: {err}; no training-step numbers)")
         return None
     try:
-        return build_model(name, num_classes=num_classes, width=budget.width, image_size=budget.image_size)
+        return build_model(name, num_classes=num_classes, width=budget.width,
+                           image_size=budget.image_size_for(paper))
     except Exception as err:  # noqa: BLE001 - a benchmark reports and goes on
         print(f"  (cannot build {name}: {type(err).__name__}: {err}; no training-step numbers)")
         return None

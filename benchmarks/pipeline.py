@@ -72,7 +72,7 @@ def end_to_end(paper: str, model_name: str, workers: int, budget_name: str = "st
     train_ds, _, _ = get_datasets(paper, budget, root=root, download=False)
     torch.manual_seed(0)
     net = build_model(model_name, num_classes=len(train_ds.wnids), width=budget.width,
-                      image_size=budget.image_size).train()
+                      image_size=budget.image_size_for(paper)).train()
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     loader = make_loader(train_ds, budget.batch_size, train=True, num_workers=workers, device="cpu", drop_last=True,
                          prefetch_factor=prefetch_factor)

@@ -22,8 +22,9 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
+# Tests run the notebooks in the smoke budget unless REVIEWLIB_BUDGET says otherwise.
 test: $(STAMP)
-	$(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval-lax $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env) $(PYTEST_ARGS)
+	REVIEWLIB_BUDGET=$${REVIEWLIB_BUDGET:-smoke} $(PY) -m pytest tests $(if $(NOTEBOOKS),--nbval-lax $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env) $(PYTEST_ARGS)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests --ignore=tests/browser $(PYTEST_ARGS)

@@ -64,7 +64,8 @@ session = start_session(); session
 # `smoke` exists so that CI can run every cell in seconds: its numbers only show that the code runs.
 
 # %%
-display(budget_table().drop(columns=["summary"]))
+# NBVAL_CHECK_OUTPUT
+print(budget_table().drop(columns=["summary"]).to_string())
 
 # %% [markdown]
 # The data: `reviewlib.data.find_data` looks at `REVIEWLIB_DATA`, then `data/` in the repository (ILSVRC-2012,

@@ -314,6 +314,7 @@ class MyAlexNet(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
+# NBVAL_CHECK_OUTPUT
 with torch.device("meta"):
     result = check_model(MyAlexNet(), alexnet("paper"), input_size=227)
 print(result.message)
@@ -347,6 +348,7 @@ print(recipe.notes)
 # part for a few steps, until the old velocity has decayed.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 sgd = compare_with_torch_sgd([0.01] * 5 + [0.001] * 5)
 print(sgd.to_string(index=False, formatters={"max_abs_diff": "{:.2e}".format}))
 

@@ -236,6 +236,7 @@ class MyVGG16(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+# NBVAL_CHECK_OUTPUT
 with torch.device("meta"):
     print(check_model(MyVGG16(), vgg("D")))
 

@@ -439,6 +439,13 @@ def dense_predict(model_or_dense, images: torch.Tensor, flips: bool = True, soft
     return torch.stack(outs).mean(0)
 
 
+def topk_correct(logits: torch.Tensor, targets: torch.Tensor, ks: Sequence[int] = (1, 5)) -> list[int]:
+    """How many rows have their target among the top k scores, for each k (k clipped to the number of classes)."""
+    kmax = min(max(ks), logits.shape[1])
+    hits = logits.topk(kmax, dim=1).indices.eq(targets.to(logits.device).long()[:, None])
+    return [int(hits[:, :min(k, kmax)].any(1).sum()) for k in ks]
+
+
 def topk_errors(logits: torch.Tensor, targets: torch.Tensor, ks: Sequence[int] = (1, 5)) -> dict[str, float]:
     """Top-k error rates (fractions in [0, 1]) of ``logits`` (or probabilities) ``[N, C]`` against ``targets`` ``[N]``.
 
@@ -450,11 +457,8 @@ def topk_errors(logits: torch.Tensor, targets: torch.Tensor, ks: Sequence[int] =
                           f"{tuple(targets.shape)}")
     if logits.shape[0] == 0:
         raise ConfigError("topk_errors: no predictions (N = 0)")
-    targets = targets.to(logits.device).long()
-    kmax = min(max(ks), logits.shape[1])
-    top = logits.topk(kmax, dim=1).indices
-    hits = top == targets[:, None]
-    return {f"top{k}": 1.0 - hits[:, :min(k, kmax)].any(1).float().mean().item() for k in ks}
+    n = logits.shape[0]
+    return {f"top{k}": 1.0 - c / n for k, c in zip(ks, topk_correct(logits, targets, ks))}
 
 
 class Predictions(NamedTuple):

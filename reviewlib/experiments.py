@@ -15,7 +15,7 @@ from torch import nn
 
 from .budget import Budget, get_budget
 from .device import pick_device, seed_everything
-from .recipes import Recipe, init_model, recipe_for
+from .recipes import Recipe, init_model
 
 
 @dataclass
@@ -95,8 +95,3 @@ def compare_with_paper(experiment: Experiment, baseline: str, claims: dict[str, 
     rows = [{"variant": v, column: t.loc[v, column], "ours: change vs " + baseline: t.loc[v, column] - base,
              "paper claims": claims.get(v, "")} for v in t.index]
     return pd.DataFrame(rows).set_index("variant")
-
-
-def default_recipe(paper: str, budget: Budget | str | None = None, **overrides) -> Recipe:
-    """``recipe_for`` re-exported for notebooks that only import this module."""
-    return recipe_for(paper, budget, **overrides)

@@ -46,6 +46,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .device import pick_device, seed_everything
 from .ema import make_ema
+from .evaluate import topk_correct
 from .recipes import Recipe, init_model, recipe_for, warm_start_vgg
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -84,12 +85,6 @@ def compute_loss(outputs, targets: torch.Tensor, aux_weight: float = 0.0):
     for k in aux_names[1:]:
         aux_sum = aux_sum + parts[k]
     return logits, main + aux_weight * aux_sum, parts
-
-
-def _correct(logits: torch.Tensor, targets: torch.Tensor, ks=(1, 5)) -> list[int]:
-    maxk = min(max(ks), logits.shape[1])
-    hits = logits.topk(maxk, dim=1).indices.eq(targets[:, None])
-    return [int(hits[:, :min(k, maxk)].any(1).sum()) for k in ks]
 
 
 def _autocast(device: torch.device):
@@ -138,7 +133,7 @@ def validate(model: nn.Module, loader, *, device=None, max_batches: int | None =
             logits = out[0] if isinstance(out, tuple) else out
             logits = logits.float()
             loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
-            k1, k5 = _correct(logits, y)
+            k1, k5 = topk_correct(logits, y)
             c1, c5, n = c1 + k1, c5 + k5, n + len(y)
     finally:
         model.train(was_training)
@@ -464,7 +459,7 @@ def fit(model: nn.Module, train_loader, val_loader, recipe: Recipe, *, epochs: i
                     ema.update_parameters(net)
                 k = len(y)
                 acc["loss"] += loss.item() * k
-                acc["correct"] += _correct(logits.detach().float(), y, ks=(1,))[0]
+                acc["correct"] += topk_correct(logits.detach().float(), y, ks=(1,))[0]
                 acc["n"] += k
                 for name, v in parts.items():
                     acc[f"{name}_loss"] = acc.get(f"{name}_loss", 0.0) + v.item() * k

@@ -1,6 +1,6 @@
 """Achieved FLOP/s and the fraction of the machine's matmul peak.
 
-FLOPs per image come from the analysis table (:func:`reviewlib.analysis.macs_total`: multiply-adds of the convs and
+FLOPs per image come from the analysis table (:func:`reviewlib.review.tables.macs_total`: multiply-adds of the convs and
 linear layers in one eval-mode forward pass, torchvision's convention), times 2 FLOPs per multiply-add; a training
 step (forward + backward) counts 3x the forward (the backward computes the gradients of both the inputs and the
 weights, each as costly as the forward) — the usual convention for model FLOP utilisation. Pooling, ReLU, LRN and
@@ -20,8 +20,8 @@ from functools import lru_cache
 import pandas as pd
 import torch
 
-from reviewlib.analysis import macs_total
-from reviewlib.models import build_model, paper_of
+from reviewlib.review.tables import macs_total
+from reviewlib.nets import build_model, paper_of
 
 from .common import calls_for, interleaved, load_average, set_threads, to_text
 

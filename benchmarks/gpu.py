@@ -14,7 +14,7 @@ for AlexNet (the fastest step, so the copy weighs most), the host-to-device copy
 copies against pinned memory (``reviewlib.data.make_loader`` pins on CUDA) with ``non_blocking=True`` copies, on
 the compute stream and on a side stream that fetches the next batch while this one trains.
 
-MFU = (3 x 2 x multiply-adds per image from :func:`reviewlib.analysis.macs_total`) x images/s / the GPU's bf16
+MFU = (3 x 2 x multiply-adds per image from :func:`reviewlib.review.tables.macs_total`) x images/s / the GPU's bf16
 matmul peak, measured in the same run (an 8192^3 bf16 matrix product); the fp32 and TF32 peaks are given too.
 
     .venv/bin/python -m benchmarks.gpu                     # the whole benchmark, about 4-5 minutes on one GPU
@@ -35,7 +35,7 @@ import time
 import pandas as pd
 import torch
 
-from reviewlib.models import build_model
+from reviewlib.nets import build_model
 
 from .common import FIGURES, RESULTS, matmul_peak, sync, to_markdown, to_text, write_section
 from .flops import TRAIN_FACTOR, macs

@@ -23,18 +23,18 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from reviewlib.budget import get_budget  # noqa: E402
-from reviewlib.data import get_datasets, make_loader, measure_throughput  # noqa: E402
+from reviewlib.data.files import get_datasets, make_loader, measure_throughput  # noqa: E402
 from reviewlib.device import describe_device, pick_device  # noqa: E402
 
 MODELS = {"alexnet": "alexnet_paper", "vgg": "vgg16", "googlenet": "googlenet_paper"}
 
 
 def _model(paper: str, name: str, num_classes: int, budget):
-    """The paper's model at the budget's width, or None (with a note) when reviewlib.models cannot build it."""
+    """The paper's model at the budget's width, or None (with a note) when reviewlib.nets cannot build it."""
     try:
-        from reviewlib.models import build_model
+        from reviewlib.nets import build_model
     except ImportError as err:
-        print(f"  (reviewlib.models not available: {err}; no training-step numbers)")
+        print(f"  (reviewlib.nets not available: {err}; no training-step numbers)")
         return None
     try:
         return build_model(name, num_classes=num_classes, width=budget.width,

@@ -33,8 +33,8 @@ import torch
 import torchvision
 from torch import nn
 
-from reviewlib.models import build_model
-from reviewlib.train import compute_loss
+from reviewlib.nets import build_model
+from reviewlib.train.loop import compute_loss
 
 from .common import interleaved, load_average, malloc_cache, paired_ratio, rate_summary, set_threads, to_text
 

@@ -28,8 +28,8 @@ import pandas as pd
 import torch
 
 from reviewlib.budget import get_budget
-from reviewlib.data import get_datasets, make_loader
-from reviewlib.models import build_model
+from reviewlib.data.files import get_datasets, make_loader
+from reviewlib.nets import build_model
 
 from . import loader_throughput
 from .common import REPO, load_average, set_threads, to_text

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from reviewlib import scratch
+from reviewlib.nets import scratch
 
 from .common import calls_for, interleaved, load_average, paired_ratio, set_threads, to_text
 

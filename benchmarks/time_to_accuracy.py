@@ -38,10 +38,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from reviewlib.budget import get_budget  # noqa: E402
-from reviewlib.data import get_datasets, load_rgb, make_loader  # noqa: E402
-from reviewlib.models import build_model, paper_of  # noqa: E402
-from reviewlib.recipes import init_model, recipe_for, warm_start_vgg  # noqa: E402
-from reviewlib.train import fit  # noqa: E402
+from reviewlib.data.files import get_datasets, load_rgb, make_loader  # noqa: E402
+from reviewlib.nets import build_model, paper_of  # noqa: E402
+from reviewlib.train.recipes import init_model, recipe_for, warm_start_vgg  # noqa: E402
+from reviewlib.train.loop import fit  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "tiny-imagenet-10"
 

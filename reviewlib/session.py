@@ -29,7 +29,7 @@ class Session:
 
 def start_session(budget: Budget | str | None = None, root=None) -> Session:
     """Resolve the budget, device and data once, at the top of a notebook."""
-    from .data import find_data
+    from .data.files import find_data
 
     budget = get_budget(budget)
     return Session(budget, pick_device(), find_data(budget, root=root))

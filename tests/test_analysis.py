@@ -1,4 +1,4 @@
-"""reviewlib.analysis against torchvision's reference models and the papers' arithmetic.
+"""reviewlib.review.tables against torchvision's reference models and the papers' arithmetic.
 
 Big models (VGG-16, GoogLeNet) are built and traced on the meta device (exact shapes and counts, no arithmetic);
 AlexNet is also traced for real on the CPU to check that both agree.
@@ -13,7 +13,7 @@ import torchvision
 from torch import nn
 from torchvision.models import AlexNet_Weights, GoogLeNet_Weights, VGG16_Weights
 
-from reviewlib.analysis import (
+from reviewlib.review.tables import (
     COLUMNS,
     count_neurons,
     empirical_receptive_field,
@@ -328,7 +328,7 @@ def test_summary_wraps_torchinfo(alexnet):
 
 @pytest.mark.parametrize("name", ["alexnet_paper", "vgg_A-LRN", "googlenet_paper"])
 def test_reviewlib_models_follow_the_contract(name):
-    models = pytest.importorskip("reviewlib.models")
+    models = pytest.importorskip("reviewlib.nets")
     with torch.device("meta"):
         model = models.build_model(name)
     t = rows(layer_table(model, getattr(model, "image_size", None) or 224))

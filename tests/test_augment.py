@@ -4,7 +4,7 @@ import torch
 from PIL import Image
 from torchvision.transforms import v2
 
-from reviewlib.augment import (
+from reviewlib.data.augment import (
     IMAGENET_EIGVAL, IMAGENET_EIGVEC, IMAGENET_MEAN, PAPERS, PCAColorNoise, crop_size, denormalize,
     eval_transform, pca_from_images, train_transform, vgg_scale_range,
 )

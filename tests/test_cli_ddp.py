@@ -25,8 +25,8 @@ def _need(module: str, *names: str):
 
 
 def test_torchrun_two_process_gloo_cli(tmp_path):
-    _need("reviewlib.models", "build_model", "paper_of")
-    data = _need("reviewlib.data", "get_datasets", "make_loader", "make_synthetic_imagenet")
+    _need("reviewlib.nets", "build_model", "paper_of")
+    data = _need("reviewlib.data.files", "get_datasets", "make_loader", "make_synthetic_imagenet")
     root = data.make_synthetic_imagenet(tmp_path / "synthetic", num_classes=2, train_per_class=16, val_per_class=3,
                                         image_size=32, seed=0)
     out = tmp_path / "run"

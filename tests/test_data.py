@@ -12,10 +12,10 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-from reviewlib import data
-from reviewlib.augment import eval_transform
+from reviewlib.data import files as data
+from reviewlib.data.augment import eval_transform
 from reviewlib.budget import get_budget
-from reviewlib.data import (
+from reviewlib.data.files import (
     BadSample, DataSource, class_names_for, detect_layout, find_data, get_datasets, load_split, make_loader,
     make_synthetic_imagenet, measure_throughput,
 )

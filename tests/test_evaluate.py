@@ -340,7 +340,7 @@ def test_mistakes_gallery_shows_true_and_predicted_classes():
 
 
 def test_to_dense_on_the_two_tower_paper_alexnet():
-    from reviewlib.models import alexnet
+    from reviewlib.nets import alexnet
 
     m = alexnet("paper", num_classes=5, width=0.125).eval()
     x = torch.randn(1, 3, 227, 227)

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from reviewlib.errors import ConfigError
-from reviewlib.layers import (AuxClassifier, ConvBlock, FixedInput, Inception, LocalResponseNorm, NaiveInception,
+from reviewlib.nets.layers import (AuxClassifier, ConvBlock, FixedInput, Inception, LocalResponseNorm, NaiveInception,
                               TwoTowerConv, fc_head, overlapping_max_pool)
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (

@@ -3,9 +3,9 @@ import pytest
 import torch
 import torchvision
 
-from reviewlib.arch import trace
+from reviewlib.nets.arch import trace
 from reviewlib.errors import ConfigError
-from reviewlib.models import (MODEL_NAMES, WEIGHT_LAYERS, alexnet, alexnet_specs, build_model, googlenet,
+from reviewlib.nets import (MODEL_NAMES, WEIGHT_LAYERS, alexnet, alexnet_specs, build_model, googlenet,
                               googlenet_specs, paper_of, shorthand, vgg, vgg_specs)
 
 

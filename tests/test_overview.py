@@ -6,7 +6,7 @@ import pytest
 import torch
 from matplotlib.figure import Figure
 
-from reviewlib import overview as O
+from reviewlib.papers import overview as O
 from reviewlib.errors import ConfigError
 from reviewlib.experiments import Experiment
 

@@ -8,14 +8,14 @@ from matplotlib.figure import Figure
 from PIL import Image
 from torch import nn
 
-from reviewlib.checker import check_model
-from reviewlib.claims import DIFFERS, MATCHES, ROUNDING, claim_table
+from reviewlib.review.checker import check_model
+from reviewlib.review.claims import DIFFERS, MATCHES, ROUNDING, claim_table
 from reviewlib.errors import ConfigError
 from reviewlib.experiments import Experiment
-from reviewlib.layers import LocalResponseNorm, TwoTowerConv
-from reviewlib.models import alexnet
+from reviewlib.nets.layers import LocalResponseNorm, TwoTowerConv
+from reviewlib.nets import alexnet
 from reviewlib.papers import alexnet as review
-from reviewlib.recipes import recipe_for
+from reviewlib.train.recipes import recipe_for
 
 
 # ------------------------------------------------------------------------------------------------ architecture
@@ -207,8 +207,8 @@ class _Pictures(torch.utils.data.Dataset):
 
 
 def test_run_ablations_runs_every_variant_with_one_call():
-    from reviewlib.augment import crop_size, eval_transform, train_transform
-    from reviewlib.data import make_loader
+    from reviewlib.data.augment import crop_size, eval_transform, train_transform
+    from reviewlib.data.files import make_loader
     size = 80
     crop = crop_size("alexnet", size)
     train = make_loader(_Pictures(train_transform("alexnet", size)), 4, train=True, device="cpu")

@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reviewlib.analysis import layer_table, macs_total, model_params
-from reviewlib.checker import check_model
+from reviewlib.review.tables import layer_table, macs_total, model_params
+from reviewlib.review.checker import check_model
 from reviewlib.errors import ConfigError
-from reviewlib.layers import GoogLeNetOutputs, Inception, NaiveInception
-from reviewlib.models import googlenet
+from reviewlib.nets.layers import GoogLeNetOutputs, Inception, NaiveInception
+from reviewlib.nets import googlenet
 from reviewlib.papers import googlenet as G
 
 
@@ -181,7 +181,7 @@ def test_review_plan_per_budget():
 
 
 def test_short_run_recipe_scales_the_ema_decay():
-    from reviewlib.recipes import recipe_for
+    from reviewlib.train.recipes import recipe_for
 
     r = recipe_for("googlenet", "smoke")
     assert G.short_run_recipe(r, 20).ema_decay == 0.95 and G.short_run_recipe(r, 20).aux_weight == 0.3
@@ -229,7 +229,7 @@ def test_table3_costs_and_paper_column():
 
 # ------------------------------------------------------------------------------------------- library pieces used
 def test_aux_loss_weighting_in_compute_loss():
-    from reviewlib.train import compute_loss
+    from reviewlib.train.loop import compute_loss
 
     g = torch.Generator().manual_seed(0)
     y = torch.tensor([0, 1, 2, 1])
@@ -255,7 +255,7 @@ def test_144_crop_generator_count():
 
 
 def test_polyak_averaging_ema():
-    from reviewlib.ema import make_ema
+    from reviewlib.train.ema import make_ema
 
     lin = nn.Linear(2, 1, bias=False)
     with torch.no_grad():

@@ -8,11 +8,11 @@ import torch
 from PIL import Image
 from torch import nn
 
-from reviewlib.analysis import empirical_receptive_field, layer_table
-from reviewlib.checker import check_model
-from reviewlib.claims import claim_table
+from reviewlib.review.tables import empirical_receptive_field, layer_table
+from reviewlib.review.checker import check_model
+from reviewlib.review.claims import claim_table
 from reviewlib.evaluate import dense_predict, normalize, to_dense
-from reviewlib.models import vgg
+from reviewlib.nets import vgg
 from reviewlib.papers import vgg as V
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -215,7 +215,7 @@ def test_figures_build(tmp_path):
     assert len(fig.axes[0].patches) == sum(len(c) + 3 for c in V.VGG_TABLE.values())
     V.config_chart(["A", "E"], save=tmp_path / "chart.png")
     assert (tmp_path / "chart.png").stat().st_size > 0
-    from reviewlib.augment import train_transform
+    from reviewlib.data.augment import train_transform
     img = Image.new("RGB", (80, 60), (200, 30, 30))
     fig = V.show_augmentations(img, {"S=73": train_transform("vgg", 64, scale_range=(73, 73)),
                                      "S in [73,146]": train_transform("vgg", 64)}, n=2)
@@ -238,7 +238,7 @@ def test_show_augmentations_on_a_real_image():
     path = SHARED / "imagenet-samples" / "n01443537_goldfish.JPEG"
     if not path.exists():
         pytest.skip("../shared/data/imagenet-samples not present")
-    from reviewlib.augment import train_transform
+    from reviewlib.data.augment import train_transform
     img = Image.open(path).convert("RGB")
     fig = V.show_augmentations(img, {"jitter": train_transform("vgg", 64)}, n=2)
     assert fig.axes[1].images[0].get_array().shape[:2] == (64, 64)

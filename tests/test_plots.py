@@ -4,9 +4,9 @@ import torch
 import torchvision
 from matplotlib.figure import Figure
 
-from reviewlib import plots
-from reviewlib.analysis import layer_table
-from reviewlib.plots import compare_models_plot, feature_map_plot, param_breakdown_plot, save_figure
+from reviewlib.review import plots
+from reviewlib.review.tables import layer_table
+from reviewlib.review.plots import compare_models_plot, feature_map_plot, param_breakdown_plot, save_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -8,9 +8,9 @@ import torch
 from torch import nn
 from torchvision.models import vgg as tv_vgg
 
-from reviewlib import recipes as R
+from reviewlib.train import recipes as R
 from reviewlib.budget import get_budget
-from reviewlib.train import _make_scheduler
+from reviewlib.train.loop import _make_scheduler
 
 
 def test_paper_values():
@@ -139,7 +139,7 @@ def test_paper_rule_differs_from_torch_sgd_after_lr_change():
 
 def _alexnet():
     try:
-        from reviewlib.models import build_model
+        from reviewlib.nets import build_model
         return build_model("alexnet_paper", num_classes=10, width=0.125, image_size=96)
     except ImportError:
         from torchvision.models import alexnet
@@ -208,7 +208,7 @@ def test_warm_start_vgg_copies_first_four_conv_and_three_fc():
 
 
 def test_warm_start_with_reviewlib_models():
-    models = pytest.importorskip("reviewlib.models")
+    models = pytest.importorskip("reviewlib.nets")
     a = models.build_model("vgg_A", num_classes=10, width=0.125, image_size=32)
     e = models.build_model("vgg_E", num_classes=10, width=0.125, image_size=32)
     copied = R.warm_start_vgg(e, a)
@@ -217,7 +217,7 @@ def test_warm_start_with_reviewlib_models():
 
 def test_init_googlenet_bvlc_style():
     try:
-        from reviewlib.models import build_model
+        from reviewlib.nets import build_model
         model = build_model("googlenet_paper", num_classes=10, width=0.125, image_size=96)
     except ImportError:
         from torchvision.models import googlenet

@@ -6,12 +6,12 @@ import pytest
 import torch
 from torch import nn
 
-from reviewlib.checker import check_model
-from reviewlib.claims import Claim, claim_table, verdict
+from reviewlib.review.checker import check_model
+from reviewlib.review.claims import Claim, claim_table, verdict
 from reviewlib.experiments import compare_with_paper, epochs_to_reach, run_experiments
-from reviewlib.explorer import Control, Explorer, alexnet_explorer
-from reviewlib.models import alexnet, vgg
-from reviewlib.recipes import recipe_for
+from reviewlib.review.explorer import Control, Explorer, alexnet_explorer
+from reviewlib.nets import alexnet, vgg
+from reviewlib.train.recipes import recipe_for
 
 
 def test_verdicts():

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reviewlib import scratch
+from reviewlib.nets import scratch
 from reviewlib.errors import ConfigError
 
 RTOL = ATOL = 1e-5  # float32 forward

@@ -12,9 +12,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 from torchvision.models import GoogLeNetOutputs
 
-from reviewlib import train as T
-from reviewlib.ema import make_ema
-from reviewlib.recipes import paper_recipe
+from reviewlib.train import loop as T
+from reviewlib.train.ema import make_ema
+from reviewlib.train.recipes import paper_recipe
 
 
 def blobs(n_per_class=16, classes=3, size=8, seed=0, noise=1.0):

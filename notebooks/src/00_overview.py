@@ -42,7 +42,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
-from reviewlib import overview
+from reviewlib.papers import overview
 from reviewlib.budget import budget_table
 from reviewlib.experiments import make_loaders, run_experiments
 from reviewlib.session import start_session

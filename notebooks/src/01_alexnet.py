@@ -41,22 +41,22 @@ import torch
 from IPython.display import display
 from torch import nn
 
-from reviewlib.analysis import layer_table, param_breakdown
-from reviewlib.augment import (IMAGENET_EIGVAL, IMAGENET_EIGVEC, crop_size, denormalize, eval_transform,
+from reviewlib.review.tables import layer_table, param_breakdown
+from reviewlib.data.augment import (IMAGENET_EIGVAL, IMAGENET_EIGVEC, crop_size, denormalize, eval_transform,
                                pca_from_images, train_transform)
-from reviewlib.checker import check_model
-from reviewlib.claims import claim_table
-from reviewlib.data import load_rgb, measure_throughput
+from reviewlib.review.checker import check_model
+from reviewlib.review.claims import claim_table
+from reviewlib.data.files import load_rgb, measure_throughput
 from reviewlib.errors import ConfigError
 from reviewlib.evaluate import evaluate, to_dense
 from reviewlib.experiments import make_loaders, run_experiments
-from reviewlib.explorer import alexnet_explorer
-from reviewlib.models import alexnet
+from reviewlib.review.explorer import alexnet_explorer
+from reviewlib.nets import alexnet
 from reviewlib.papers import alexnet as review
-from reviewlib.plots import feature_map_plot, param_breakdown_plot, save_figure
-from reviewlib.recipes import compare_with_torch_sgd, init_model, paper_recipe, recipe_for
+from reviewlib.review.plots import feature_map_plot, param_breakdown_plot, save_figure
+from reviewlib.train.recipes import compare_with_torch_sgd, init_model, paper_recipe, recipe_for
 from reviewlib.session import start_session
-from reviewlib.train import fit
+from reviewlib.train.loop import fit
 
 pd.set_option("display.width", 200)
 pd.set_option("display.max_colwidth", 120)

@@ -40,11 +40,11 @@ import pandas as pd
 import torch
 from pathlib import Path
 
-from reviewlib.analysis import layer_table, model_params
-from reviewlib.checker import check_model
-from reviewlib.models import alexnet, googlenet
+from reviewlib.review.tables import layer_table, model_params
+from reviewlib.review.checker import check_model
+from reviewlib.nets import alexnet, googlenet
 from reviewlib.papers import googlenet as G
-from reviewlib.plots import compare_models_plot, feature_map_plot, param_breakdown_plot, save_figure
+from reviewlib.review.plots import compare_models_plot, feature_map_plot, param_breakdown_plot, save_figure
 from reviewlib.session import start_session
 
 pd.set_option("display.width", 200)
@@ -133,7 +133,7 @@ for change in ({}, {"c5x5red": 64}, {"c5x5red": 192}, {"design": "naive", "c5x5r
 #
 # ### 1.3 The whole network from Table 1
 #
-# `reviewlib.models.googlenet("paper")` builds Table 1 (with LRN in the stem, as Fig. 3 draws it). Traced on
+# `reviewlib.nets.googlenet("paper")` builds Table 1 (with LRN in the stem, as Fig. 3 draws it). Traced on
 # PyTorch's meta device at 224 x 224 (no weights allocated):
 
 # %%
@@ -200,7 +200,7 @@ print(G.conv1_candidates().to_string(index=False, float_format="{:+.1f}".format)
 #
 # Depth is counted from the built model (`G.weight_depth`: a conv or linear layer counts 1, an Inception module its
 # deepest branch, i.e. 2; with `pooling=True` pooling layers count too). "12x fewer parameters" is computed
-# against our AlexNet (`alexnet("paper")`), multiply-adds with `reviewlib.analysis` (FlopCounterMode / 2).
+# against our AlexNet (`alexnet("paper")`), multiply-adds with `reviewlib.review.tables` (FlopCounterMode / 2).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -284,7 +284,7 @@ class MyInception(nn.Module):
         return torch.cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
 
 
-from reviewlib.layers import Inception
+from reviewlib.nets.layers import Inception
 
 reference_3a = Inception(192, 64, 96, 128, 16, 32, 32)
 # NBVAL_CHECK_OUTPUT
@@ -329,7 +329,7 @@ with torch.device("meta"):
 # BVLC Caffe reproduction and says so in `notes`. The recipe as data, at the paper's scale and at this budget:
 
 # %%
-from reviewlib.recipes import paper_recipe, recipe_for
+from reviewlib.train.recipes import paper_recipe, recipe_for
 
 fields = ["batch_size", "lr", "momentum", "weight_decay", "schedule", "gamma", "step_every", "epochs", "dropout",
           "ema_decay", "aux_weight", "init"]
@@ -356,15 +356,15 @@ print("aux loss weight", pr.aux_weight, "| momentum", pr.momentum, "| schedule",
 # lighting), and flips — `reviewlib.augment.train_transform("googlenet", size)`, shown on a real ImageNet photo.
 
 # %%
-from reviewlib.augment import denormalize, train_transform
-from reviewlib.data import load_rgb
+from reviewlib.data.augment import denormalize, train_transform
+from reviewlib.data.files import load_rgb
 
 samples = Path("..").resolve().parent / "shared" / "data" / "imagenet-samples"
 photos = sorted(samples.glob("*.JPEG")) if samples.exists() else []
 if photos:
     photo = load_rgb(next((p for p in photos if "goldfish" in p.name), photos[0]))
 else:  # no ../shared images: use the first training image of the data in use
-    from reviewlib.data import load_split
+    from reviewlib.data.files import load_split
     photo = load_split(session.source, "train", classes=1, per_class=1)[0][0]
 aug = train_transform("googlenet", 224)
 torch.manual_seed(0)
@@ -390,12 +390,12 @@ plt.show()
 
 # %%
 from reviewlib.experiments import make_loaders
-from reviewlib.recipes import init_model
-from reviewlib.train import fit
+from reviewlib.train.recipes import init_model
+from reviewlib.train.loop import fit
 
 train_loader, val_loader, source = make_loaders("googlenet", budget, device=device)
 if plan["val_images"]:  # the curves are measured on an evenly spaced share of the validation set
-    from reviewlib.data import make_loader
+    from reviewlib.data.files import make_loader
     keep = torch.linspace(0, len(val_loader.dataset) - 1, plan["val_images"]).round().long().unique().tolist()
     val_loader = make_loader(torch.utils.data.Subset(val_loader.dataset, keep), budget.batch_size, train=False,
                              num_workers=budget.num_workers, device=device)
@@ -480,7 +480,7 @@ plt.show()
 # (the paper's 7 models differed in sampling and image order). Softmax outputs are averaged over crops and models.
 
 # %%
-from reviewlib.data import load_split
+from reviewlib.data.files import load_split
 
 members = [ablation.models["paper (aux + avg pool)"]]
 for seed in range(1, plan["ensemble_size"]):

@@ -45,17 +45,17 @@ from IPython.display import display
 from PIL import Image
 from torch import nn
 
-from reviewlib.analysis import layer_table, macs_total
-from reviewlib.augment import train_transform, vgg_scale_range
-from reviewlib.checker import check_model
-from reviewlib.claims import claim_table
-from reviewlib.data import load_split
+from reviewlib.review.tables import layer_table, macs_total
+from reviewlib.data.augment import train_transform, vgg_scale_range
+from reviewlib.review.checker import check_model
+from reviewlib.review.claims import claim_table
+from reviewlib.data.files import load_split
 from reviewlib.evaluate import evaluate, to_dense
 from reviewlib.experiments import Experiment, compare_with_paper, make_loaders, run_experiments
-from reviewlib.models import VGG_TABLE, shorthand, vgg
+from reviewlib.nets import VGG_TABLE, shorthand, vgg
 from reviewlib.papers import vgg as V
-from reviewlib.plots import feature_map_plot, param_breakdown_plot, save_figure
-from reviewlib.recipes import STUDY_TUNING_WHY, recipe_for
+from reviewlib.review.plots import feature_map_plot, param_breakdown_plot, save_figure
+from reviewlib.train.recipes import STUDY_TUNING_WHY, recipe_for
 from reviewlib.session import start_session
 
 pd.set_option("display.width", 200)
@@ -75,7 +75,7 @@ session
 #
 # Table 1 of the paper lists six columns. Every conv is 3x3 / stride 1 / padding 1 (so the map size is kept),
 # every block ends in a 2x2 / 2 max-pool (so the map halves), and every net ends in FC-4096, FC-4096, FC-1000.
-# `reviewlib.models.VGG_TABLE` writes the six columns in torchvision's shorthand; one builder, `vgg(config)`, makes
+# `reviewlib.nets.VGG_TABLE` writes the six columns in torchvision's shorthand; one builder, `vgg(config)`, makes
 # all of them. The review writes VGG-16 (D) as `64 (x2) - 128 (x2) - 256 (x3) - 512 (x3) - 512 (x3)`.
 
 # %%

@@ -15,7 +15,7 @@ Everything the notebook computes and a test can check lives here:
   :func:`table3`).
 
 The *paper* columns below are the paper's printed numbers (Table 1, Table 2, Table 3, see ../shared/papers/FACTS.md);
-the *ours* columns are always computed from :mod:`reviewlib.models`.
+the *ours* columns are always computed from :mod:`reviewlib.nets`.
 """
 from __future__ import annotations
 
@@ -26,14 +26,14 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..analysis import layer_table, macs_total, model_params
-from ..arch import InceptionSpec, build_block, trace
+from ..review.tables import layer_table, macs_total, model_params
+from ..nets.arch import InceptionSpec, build_block, trace
 from ..budget import Budget, get_budget
-from ..claims import Claim, claim_table
+from ..review.claims import Claim, claim_table
 from ..errors import ConfigError
-from ..explorer import Control, Explorer
-from ..layers import AuxClassifier, NaiveInception
-from ..models import INCEPTION_ROWS, alexnet, googlenet, googlenet_specs
+from ..review.explorer import Control, Explorer
+from ..nets.layers import AuxClassifier, NaiveInception
+from ..nets import INCEPTION_ROWS, alexnet, googlenet, googlenet_specs
 
 # ---------------------------------------------------------------------------------------------------------------
 # The paper's numbers
@@ -54,7 +54,7 @@ class PaperRow:
     ours: tuple[str, ...]
 
 
-#: Table 1 of the paper, row by row (the Inception rows' branch widths are :data:`reviewlib.models.INCEPTION_ROWS`).
+#: Table 1 of the paper, row by row (the Inception rows' branch widths are :data:`reviewlib.nets.INCEPTION_ROWS`).
 PAPER_TABLE1: list[PaperRow] = [
     PaperRow("convolution", "convolution", "7x7/2", "112x112x64", 1, 2.7, 34, ("conv1",)),
     PaperRow("max pool", "max pool", "3x3/2", "56x56x64", 0, None, None, ("maxpool1",)),
@@ -294,7 +294,7 @@ def table1_reproduction(model: nn.Module | None = None, image_size: int = 224, t
         missing = [n for n in pr.ours if n not in by_name]
         if missing:
             raise ConfigError(f"table1_reproduction: the model has no layer named {missing}; pass a GoogLeNet built "
-                              f"by reviewlib.models.googlenet")
+                              f"by reviewlib.nets.googlenet")
         ours = [by_name[n] for n in pr.ours]
         output = ours[-1]["output"] if ours else prev_output
         prev_output = output
@@ -426,7 +426,7 @@ def googlenet_claims(image_size: int = 224) -> pd.DataFrame:
     sep_macs = int(sep[sep["fits both (within 2%)"]]["MACs"].iloc[0])
     paper_sum = sum(r.params_k for r in PAPER_TABLE1 if r.params_k) * 1e3
     aux = aux_table(image_size).set_index("head")["pooled map"]
-    from ..recipes import paper_recipe
+    from ..train.recipes import paper_recipe
 
     gr, pc = paper_recipe("googlenet"), PAPER_CLAIMS
     claims = [
@@ -482,7 +482,7 @@ def aux_table(image_size: int = 224, num_classes: int = 1000, aux_pool: str | No
     m.eval()
     with torch.no_grad():
         out = m(torch.zeros(1, 3, image_size, image_size, device="meta"))
-    from ..recipes import paper_recipe
+    from ..train.recipes import paper_recipe
 
     rows = []
     for tap, name in m.aux_taps.items():
@@ -539,7 +539,7 @@ def variant_comparison(image_size: int = 224) -> pd.DataFrame:
 class AnswerInception(nn.Module):
     """The answer to the notebook's first exercise: Fig. 2b in plain torch."""
 
-    row_kind = "inception"  # tells reviewlib.analysis to show the module as one row inside a network
+    row_kind = "inception"  # tells reviewlib.review.tables to show the module as one row inside a network
 
     def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj):
         super().__init__()

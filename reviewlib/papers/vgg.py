@@ -1,7 +1,7 @@
 """VGG review helpers (Simonyan & Zisserman 2014): the claim checks, the 3x3-stack argument, the explorer, the
 build-it-yourself answer, the warm start, and the evaluation tables behind ``notebooks/03_vgg``.
 
-The models themselves come from :mod:`reviewlib.models` (``vgg(config, ...)``, Table 1); this module only adds what
+The models themselves come from :mod:`reviewlib.nets` (``vgg(config, ...)``, Table 1); this module only adds what
 the review of *this* paper needs and what is worth a unit test:
 
 * Table 1 / Table 2 as claims (:func:`architecture_table`, :func:`claims`) and a side-by-side chart
@@ -28,14 +28,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from torch import nn
 
-from ..analysis import empirical_receptive_field, layer_table, receptive_field_recurrence
+from ..review.tables import empirical_receptive_field, layer_table, receptive_field_recurrence
 from ..budget import Budget, get_budget
-from ..claims import Claim
+from ..review.claims import Claim
 from ..errors import ConfigError
-from ..explorer import Control, Explorer, ExplorerState
-from ..models import VGG_TABLE, WEIGHT_LAYERS, shorthand, vgg
-from ..models.vgg import FC_HIDDEN, VGG, vgg_specs
-from ..plots import save_figure
+from ..review.explorer import Control, Explorer, ExplorerState
+from ..nets import VGG_TABLE, WEIGHT_LAYERS, shorthand, vgg
+from ..nets.vgg import FC_HIDDEN, VGG, vgg_specs
+from ..review.plots import save_figure
 
 CONFIGS = tuple(VGG_TABLE)  # A, A-LRN, B, C, D, E
 CUSTOM = "custom"
@@ -67,7 +67,7 @@ IMAGENET_TRAIN_IMAGES = 1_281_167
 
 # ------------------------------------------------------------------------------------------------- architecture
 def build_meta(config: str | list = "D", **kwargs) -> VGG:
-    """``reviewlib.models.vgg(config, **kwargs)`` on PyTorch's meta device: shapes and counts, no weights in memory."""
+    """``reviewlib.nets.vgg(config, **kwargs)`` on PyTorch's meta device: shapes and counts, no weights in memory."""
     with torch.device("meta"):
         return vgg(config, **kwargs)
 
@@ -202,8 +202,8 @@ def stack_comparison(depth: int = 3, kernel: int = 3, channels: int = 64, *, mea
     """A stack of ``depth`` ``kernel x kernel`` convs against the one big kernel that sees the same field.
 
     Rows ``stack`` and ``single``; columns: the kernel, the receptive field by the formula, from
-    :func:`reviewlib.analysis.layer_table`'s ``rf`` and (``measure=True``) by back-propagation
-    (:func:`reviewlib.analysis.empirical_receptive_field`, on a 1-channel copy so it stays fast), the weights counted
+    :func:`reviewlib.review.tables.layer_table`'s ``rf`` and (``measure=True``) by back-propagation
+    (:func:`reviewlib.review.tables.empirical_receptive_field`, on a 1-channel copy so it stays fast), the weights counted
     from the built modules (no biases, as in Sect. 2.3's C^2 counts), weights / C^2 and the non-linearities (ReLU
     modules). Everything but the formula column is read from modules built with :func:`conv_stack`.
     """
@@ -305,7 +305,7 @@ class VGGExplorer(Explorer):
         import ipywidgets as w
         from IPython.display import display
 
-        from ..plots import feature_map_plot
+        from ..review.plots import feature_map_plot
 
         self._syncing = False
         box = super().widget(plot=False)
@@ -437,7 +437,7 @@ def study_plan(budget: Budget | str | None = None) -> StudyPlan:
 
 def make_vgg(config: str, *, num_classes: int, width: float, image_size: int, init: str = "kaiming") -> VGG:
     """A fresh VGG column initialised with ``init`` ("kaiming": the study recipe, "glorot", "paper": N(0, 1e-2))."""
-    from ..recipes import init_kaiming, init_vgg
+    from ..train.recipes import init_kaiming, init_vgg
 
     model = vgg(config, num_classes=num_classes, width=width, image_size=image_size)
     if init == "kaiming":
@@ -459,7 +459,7 @@ def warm_start_variants(config: str = "D", *, num_classes: int, width: float, im
     ``"<config> <init>"`` for each random ``inits``. ``run_experiments`` trains models in place and in order, so the
     warm-start builder reads the trained A. The builder's ``copied`` attribute lists the layers copied last time.
     """
-    from ..recipes import warm_start_vgg
+    from ..train.recipes import warm_start_vgg
 
     kw = dict(num_classes=num_classes, width=width, image_size=image_size)
     source: dict[str, nn.Module] = {}
@@ -484,7 +484,7 @@ def warm_start_variants(config: str = "D", *, num_classes: int, width: float, im
 
 def activation_memory(table: pd.DataFrame, input_shape: Sequence[int] = (3, 224, 224), bytes_per_value: int = 4
                       ) -> dict[str, float]:
-    """Forward activation memory of one image from a :func:`reviewlib.analysis.layer_table`: the input plus every
+    """Forward activation memory of one image from a :func:`reviewlib.review.tables.layer_table`: the input plus every
     conv, pool and FC output (``avgpool``, the identity at the natural map size, is not counted), x 4 bytes (fp32).
     Backward keeps these and adds their gradients, so training needs roughly twice as much."""
     rows = table[(table["name"] != "total") & (table["name"] != "avgpool")]
@@ -508,7 +508,7 @@ def training_cost(macs_per_image: int, images_per_epoch: int = IMAGENET_TRAIN_IM
 def show_augmentations(img, transforms: dict, n: int = 4, seed: int = 0, save=None) -> Figure:
     """``n`` draws of each training transform (name -> torchvision v2 transform ending in Normalize) on one PIL
     image, one row per transform, the original on the left."""
-    from ..augment import denormalize
+    from ..data.augment import denormalize
 
     fig = Figure(figsize=(1.9 * (n + 1), 2.0 * len(transforms)), layout="constrained")
     axes = fig.subplots(len(transforms), n + 1, squeeze=False)

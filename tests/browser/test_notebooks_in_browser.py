@@ -203,7 +203,7 @@ def explorer_root(page):
 def move_slider_and_check_totals(page, key: str = "fc6") -> tuple[str, str]:
     """Press ArrowRight on the explorer's ``key`` slider; the totals line must change to what reviewlib computes
     for the new value. Returns (totals before, totals after); AssertionError when the widget does not update."""
-    from reviewlib.explorer import alexnet_explorer
+    from reviewlib.review.explorer import alexnet_explorer
 
     root = explorer_root(page)
     totals = root.locator(".reviewlib-totals")
@@ -252,7 +252,7 @@ def test_notebook_runs_in_browser(browser, lab_server, runs, name):
         screenshot(run.page, name)
         assert not problems, run.report(problems)
         if name == ALEXNET:
-            from reviewlib.explorer import alexnet_explorer
+            from reviewlib.review.explorer import alexnet_explorer
 
             n_int = sum(c.options is None for c in alexnet_explorer().controls.values())
             n_dom = explorer_root(run.page).locator(".widget-slider").count()

@@ -14,9 +14,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..arch import LRN, Aux, Conv, InceptionSpec, Pool, Spec, build_block, scale_specs, trace
+from .arch import LRN, Aux, Conv, InceptionSpec, Pool, Spec, build_block, scale_specs, trace
 from ..errors import ConfigError
-from ..layers import GoogLeNetOutputs
+from .layers import GoogLeNetOutputs
 
 # (name, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj): the rows of Table 1.
 INCEPTION_ROWS = [

@@ -4,7 +4,7 @@ Only what the papers define differently from torch's built-ins is written here; 
 Linear, Dropout) is torch's own. Hand-written teaching versions of conv2d, max-pool, LRN and dropout live in
 :mod:`reviewlib.scratch`.
 
-Several modules carry attributes that :mod:`reviewlib.analysis` reads:
+Several modules carry attributes that :mod:`reviewlib.review.tables` reads:
 ``atomic_row`` (one row in the layer table), ``row_kind`` (its "kind" column) and ``rf_kernel`` / ``rf_stride`` /
 ``rf_padding`` (its footprint for the receptive-field recurrence).
 """
@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}
 
@@ -101,7 +101,7 @@ class TwoTowerConv(nn.Module):
     the input maps that lives on its own GPU; with ``cross=True`` (conv1, conv3) each tower sees all input maps,
     which is where the GPUs communicate. Outputs are concatenated tower 0 then tower 1. Mathematically
     ``cross=False`` is a grouped convolution with ``groups=towers``; keeping the towers as separate modules lets
-    :func:`reviewlib.models.alexnet` place them on two devices.
+    :func:`reviewlib.nets.alexnet` place them on two devices.
     """
 
     atomic_row = True

@@ -48,12 +48,12 @@ from torch.utils.data import DataLoader, Dataset, default_collate
 from . import synthetic
 from .synthetic import make_synthetic_imagenet  # noqa: F401 - part of this module's API (the contract)
 from .augment import crop_size, eval_transform, resize_size, train_transform, vgg_scale_range
-from .budget import Budget, get_budget
-from .device import pick_device
+from ..budget import Budget, get_budget
+from ..device import pick_device
 
 ENV_DATA = "REVIEWLIB_DATA"  # a dataset root (or a folder of them) to use instead of searching
 ENV_OFFLINE = "REVIEWLIB_OFFLINE"  # set to 1 to never touch the network
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = (REPO_ROOT if (REPO_ROOT / "pyproject.toml").is_file() else Path.cwd()) / "data"
 LAYOUTS = ("ilsvrc", "tiny", "imagefolder", "imagenette", "synthetic")
 IMAGE_EXTENSIONS = (".jpeg", ".jpg", ".png", ".bmp", ".webp", ".ppm", ".tif", ".tiff", ".gif")
@@ -798,7 +798,7 @@ def measure_throughput(loader, model: torch.nn.Module | None = None, *, batches:
     }
     if model is None:
         return result
-    from .train import compute_loss
+    from ..train.loop import compute_loss
 
     net = copy.deepcopy(model).to(device).train()
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9)

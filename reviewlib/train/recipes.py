@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .budget import Budget, get_budget
+from ..budget import Budget, get_budget
 
 PAPERS = ("alexnet", "vgg", "googlenet")
 SCHEDULES = ("plateau", "step")
@@ -143,7 +143,7 @@ STUDY_TUNING_WHY = {
 def paper_recipe(paper: str) -> Recipe:
     """The recipe as the paper states it (``"alexnet"``, ``"vgg"`` or ``"googlenet"``)."""
     if paper not in PAPER_RECIPES:
-        raise ValueError(f"unknown paper {paper!r}; expected one of {PAPERS} (use reviewlib.models.paper_of(name) "
+        raise ValueError(f"unknown paper {paper!r}; expected one of {PAPERS} (use reviewlib.nets.paper_of(name) "
                          f"to map a model name such as 'vgg16' to its paper)")
     return PAPER_RECIPES[paper]
 

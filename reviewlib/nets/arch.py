@@ -1,8 +1,8 @@
 """Architectures as data: the rows of the papers' tables, checked before anything is built.
 
 An architecture is a list of layer specs (the rows of AlexNet's Sect. 3.5, VGG's Table 1, GoogLeNet's Table 1).
-The same list builds the ``nn.Module`` (:mod:`reviewlib.models`), drives the shape/parameter analysis
-(:mod:`reviewlib.analysis` runs on what it builds) and backs the notebooks' widgets (:mod:`reviewlib.explorer`
+The same list builds the ``nn.Module`` (:mod:`reviewlib.nets`), drives the shape/parameter analysis
+(:mod:`reviewlib.review.tables` runs on what it builds) and backs the notebooks' widgets (:mod:`reviewlib.explorer`
 edits the list). :func:`trace` walks the list with the output-size formula only, so an impossible configuration
 fails with a :class:`~reviewlib.errors.ConfigError` naming the layer and the fix *before* any weight is allocated.
 """
@@ -14,7 +14,7 @@ from typing import Union
 
 from torch import nn
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .layers import (AuxClassifier, ConvBlock, Inception, LocalResponseNorm, TwoTowerConv, activation)
 
 

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import partial
 from typing import Callable
 
@@ -49,4 +50,22 @@ def build_model(name: str, num_classes: int = 1000, width: float = 1.0, image_si
 
 __all__ = ["alexnet", "vgg", "googlenet", "build_model", "MODEL_NAMES", "paper_of", "AlexNet", "VGG", "GoogLeNet",
            "ALEXNET_TABLES", "VGG_TABLE", "INCEPTION_ROWS", "WEIGHT_LAYERS", "TORCHVISION_NAMES", "INPUT_SIZE_NOTE",
-           "alexnet_specs", "vgg_specs", "googlenet_specs", "shorthand"]
+           "alexnet_specs", "vgg_specs", "googlenet_specs", "shorthand", "count_params", "eval_mode"]
+
+
+def count_params(model: nn.Module, trainable_only: bool = False) -> int:
+    """The number of parameters of ``model`` (each shared tensor once), training-only heads included."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+@contextmanager
+def eval_mode(*models: nn.Module):
+    """Put ``models`` in eval mode for the ``with`` block and restore each one's own mode afterwards."""
+    modes = [m.training for m in models]
+    for m in models:
+        m.eval()
+    try:
+        yield models[0] if len(models) == 1 else models
+    finally:
+        for m, mode in zip(models, modes):
+            m.train(mode)

@@ -16,9 +16,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .analysis import layer_table
-from .arch import LRN, Conv, Pool
-from .errors import ConfigError
+from .tables import layer_table
+from ..nets.arch import LRN, Conv, Pool
+from ..errors import ConfigError
 
 TABLE_COLUMNS = ["name", "kind", "kernel", "stride", "padding", "output", "neurons", "params", "macs", "rf"]
 
@@ -134,7 +134,7 @@ class Explorer:
 def alexnet_explorer(variant: str = "paper") -> Explorer:
     """AlexNet's table made editable: each conv's channels, kernel, stride and padding, the pooling window and
     stride, the FC widths and the input size (AlexNet Sect. 3.5; the widget of notebooks/01_alexnet)."""
-    from .models.alexnet import ALEXNET_TABLES, FC_HIDDEN, PAPER_INPUT, AlexNet
+    from ..nets.alexnet import ALEXNET_TABLES, FC_HIDDEN, PAPER_INPUT, AlexNet
 
     base = ALEXNET_TABLES[variant]
     convs = [s for s in base if isinstance(s, Conv)]
@@ -163,7 +163,7 @@ def alexnet_explorer(variant: str = "paper") -> Explorer:
                 pass
             specs.append(s)
         size = v["image_size"]
-        from .arch import trace
+        from ..nets.arch import trace
         trace(specs, (3, size, size))  # an impossible setting fails here, before any module exists
         model = AlexNet(specs, 1000, image_size=size, adaptive_pool=None if variant == "paper" else 6,
                         hidden=(v["fc6"], v["fc7"]), name=f"AlexNet ({variant})")

@@ -16,7 +16,7 @@ computed, not copied:
   because the receptive field is what VGG Sect. 2.3 is about: three 3x3 layers see 7x7).
   :func:`empirical_receptive_field` checks it by back-propagating from one output unit.
 
-Row rules (the contract with :mod:`reviewlib.models`; torchvision's models follow it too):
+Row rules (the contract with :mod:`reviewlib.nets`; torchvision's models follow it too):
 
 * ``model.layer_names: dict[str, str]`` (optional) maps module paths (``"features.0"``) to display names (``"conv1"``);
 * a module with ``atomic_row = True`` (or a ``row_kind``, or torchvision's ``BasicConv2d``, ``Inception`` and
@@ -42,7 +42,7 @@ import torchinfo
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 try:  # torchvision's composite blocks are atomic rows too
     from torchvision.models.googlenet import BasicConv2d as _TVBasicConv2d

@@ -37,9 +37,9 @@ from torch import nn
 from torchvision.transforms.v2 import functional as F
 from tqdm.auto import tqdm
 
-from .augment import IMAGENET_MEAN, IMAGENET_STD
-from .device import pick_device
-from .errors import ConfigError
+from ..data.augment import IMAGENET_MEAN, IMAGENET_STD
+from ..device import pick_device
+from ..errors import ConfigError
 
 __all__ = [
     "IMAGENET_MEAN", "IMAGENET_STD", "PROTOCOLS", "PAPER_SCALES", "VGG_MULTISCALE_Q",

@@ -44,9 +44,9 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .device import pick_device, seed_everything
+from ..device import pick_device, seed_everything
 from .ema import make_ema
-from .evaluate import topk_correct
+from ..evaluate import topk_correct
 from .recipes import Recipe, init_model, recipe_for, warm_start_vgg
 
 CHECKPOINT_NAME = "checkpoint.pt"
@@ -518,7 +518,7 @@ def _parse_args(argv=None):
         prog="python -m reviewlib.train",
         description="Train one of the review's models with its paper's recipe scaled to a budget "
                     "(also under torchrun --nproc_per_node=N).")
-    p.add_argument("--model", required=True, help="a reviewlib.models name, e.g. alexnet_paper, vgg_D, vgg16, "
+    p.add_argument("--model", required=True, help="a reviewlib.nets name, e.g. alexnet_paper, vgg_D, vgg16, "
                                                    "googlenet_paper")
     p.add_argument("--data", default=None, help="data root (default: reviewlib.data.find_data's search)")
     p.add_argument("--budget", default=None, help="smoke | study | paper (default: $REVIEWLIB_BUDGET or study)")
@@ -543,9 +543,9 @@ def _parse_args(argv=None):
 def main(argv=None) -> pd.DataFrame:
     """Entry point of ``python -m reviewlib.train``; returns the history on rank 0 (``None`` on other ranks)."""
     args = _parse_args(argv)
-    from .budget import get_budget
-    from .data import get_datasets, make_loader
-    from .models import build_model, paper_of
+    from ..budget import get_budget
+    from ..data.files import get_datasets, make_loader
+    from ..nets import build_model, paper_of
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     distributed = world > 1

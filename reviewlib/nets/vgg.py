@@ -10,9 +10,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..arch import LRN, Conv, Pool, Spec, build_sequential, scale, scale_specs, trace
+from .arch import LRN, Conv, Pool, Spec, build_sequential, scale, scale_specs, trace
 from ..errors import ConfigError
-from ..layers import fc_head
+from .layers import fc_head
 
 # The paper's Table 1 in torchvision's cfgs shorthand: an int is a 3x3 conv with that many channels, "1x1-N" a 1x1
 # conv (configuration C), "LRN" a local response normalisation, "M" the 2x2/2 max-pool that closes a block.

@@ -13,9 +13,9 @@ from typing import Callable
 import pandas as pd
 from torch import nn
 
-from .budget import Budget, get_budget
-from .device import pick_device, seed_everything
-from .recipes import Recipe, init_model
+from ..budget import Budget, get_budget
+from ..device import pick_device, seed_everything
+from ..train.recipes import Recipe, init_model
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Experiment:
 def make_loaders(paper: str, budget: Budget | str | None = None, *, root=None, variant: str = "paper",
                  device=None, seed: int = 0):
     """The budget's train and val loaders for ``paper``'s augmentation: ``(train_loader, val_loader, source)``."""
-    from .data import get_datasets, make_loader
+    from ..data.files import get_datasets, make_loader
 
     budget = get_budget(budget)
     train_ds, val_ds, source = get_datasets(paper, budget, root=root, variant=variant, seed=seed)
@@ -54,7 +54,7 @@ def run_experiments(variants: dict[str, Callable[[], nn.Module]], train_loader, 
     The table has one row per variant: ``params``, ``final_train_loss``, ``best_val_acc1``, ``final_val_acc1``,
     ``final_val_acc5`` (accuracies in %), ``minutes``.
     """
-    from .train import fit
+    from ..train.loop import fit
 
     device = device or pick_device()
     rows, histories, models = [], {}, {}

@@ -1,6 +1,6 @@
 """The "build it yourself" checker: compare a reader's model with ours layer by layer.
 
-It compares what the layer tables of :mod:`reviewlib.analysis` say (kind, kernel, stride, padding, output shape and
+It compares what the layer tables of :mod:`reviewlib.review.tables` say (kind, kernel, stride, padding, output shape and
 parameters, row by row in forward order) and names the first layer that differs, so a reader learns *where* their
 model went wrong without seeing the answer.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from torch import nn
 
-from .analysis import layer_table
+from .tables import layer_table
 
 COMPARED = ["kind", "kernel", "stride", "padding", "output", "params"]
 

@@ -1,4 +1,4 @@
-"""Figures for the review notebooks, drawn from :func:`reviewlib.analysis.layer_table` tables.
+"""Figures for the review notebooks, drawn from :func:`reviewlib.review.tables.layer_table` tables.
 
 Every function builds a :class:`matplotlib.figure.Figure` directly (no ``pyplot`` state, no ``plt.show``), so it
 works under the Agg backend in tests and scripts; in a notebook, the returned figure displays when it is the cell's
@@ -20,7 +20,7 @@ __all__ = ["FIGURES_DIR", "KIND_COLOURS", "save_figure", "feature_map_plot", "pa
            "compare_models_plot"]
 
 #: ``figures/`` at the repository root (beside ``reviewlib/``); the environment variable REVIEWLIB_FIGURES overrides.
-FIGURES_DIR = Path(os.environ.get("REVIEWLIB_FIGURES", Path(__file__).resolve().parents[1] / "figures"))
+FIGURES_DIR = Path(os.environ.get("REVIEWLIB_FIGURES", Path(__file__).resolve().parents[2] / "figures"))
 
 #: One colour per row kind, shared by all plots (conv and FC contrast: AlexNet's parameters sit in the FC layers).
 KIND_COLOURS = {"conv": "tab:blue", "fc": "tab:orange", "inception": "tab:green", "pool": "tab:gray",
@@ -30,7 +30,7 @@ KIND_COLOURS = {"conv": "tab:blue", "fc": "tab:orange", "inception": "tab:green"
 def _rows(table: pd.DataFrame) -> pd.DataFrame:
     missing = {"name", "kind"} - set(table.columns)
     if missing:
-        raise ValueError(f"expected a reviewlib.analysis.layer_table DataFrame; missing columns {sorted(missing)}")
+        raise ValueError(f"expected a reviewlib.review.tables.layer_table DataFrame; missing columns {sorted(missing)}")
     rows = table[table["name"] != "total"]
     if rows.empty:
         raise ValueError("the layer table has no layer rows to plot")

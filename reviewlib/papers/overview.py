@@ -22,11 +22,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from torch import nn
 
-from .analysis import layer_table, param_breakdown
-from .budget import Budget, get_budget
-from .errors import ConfigError
-from .models import build_model, paper_of
-from .plots import save_figure
+from ..review.tables import layer_table, param_breakdown
+from ..budget import Budget, get_budget
+from ..errors import ConfigError
+from ..nets import build_model, paper_of
+from ..review.plots import save_figure
 
 __all__ = ["PAPER_RESULTS", "TORCHVISION_WEIGHTS", "DEFAULT_MODELS", "SHARE_MODELS", "SHARED_MODELS", "Reported",
            "reported", "torchvision_metrics", "input_size_for", "weight_depth", "model_row", "comparison_table",
@@ -103,7 +103,7 @@ def input_size_for(name: str) -> int:
 
 
 def weight_depth(table: pd.DataFrame) -> int:
-    """Depth in layers with weights along the inference path of a :func:`~reviewlib.analysis.layer_table`: each
+    """Depth in layers with weights along the inference path of a :func:`~reviewlib.review.tables.layer_table`: each
     conv/FC row counts 1 and each Inception row 2 (1x1 reduction then 3x3/5x5: the "depth" column of GoogLeNet's
     Table 1, whose total is 22). AlexNet 8, VGG A 11 ... E 19."""
     kinds = table.loc[table["name"] != "total", "kind"]
@@ -116,7 +116,7 @@ def _build(name: str, **kw) -> nn.Module:
 
 
 def model_row(name: str) -> dict:
-    """One row of the overview table for a model name of :data:`reviewlib.models.MODEL_NAMES` (meta device).
+    """One row of the overview table for a model name of :data:`reviewlib.nets.MODEL_NAMES` (meta device).
 
     ``params``/``macs``/``fc_share`` are of the inference network (GoogLeNet without its auxiliary heads, as
     torchvision's 6,624,904); ``train_only_params`` are the auxiliary heads' parameters, used in training only.
@@ -290,7 +290,7 @@ def shared_recipe(budget: Budget | str | None = None):
     to the budget, with learning rate 0.02 outside the paper budget (the lowest of the three study-tuned rates,
     so VGG-A without BatchNorm does not diverge) and GoogLeNet's auxiliary losses weighted 0.3 (its Sect. 5; the
     other two models have no auxiliary heads, so it changes nothing for them)."""
-    from .recipes import recipe_for
+    from ..train.recipes import recipe_for
 
     budget = get_budget(budget)
     overrides = {"aux_weight": 0.3}

@@ -2,7 +2,7 @@
 
 These layers are written from scratch **on purpose**: they are what the review is about, and seeing them as a few
 lines of tensor code is the point of the exercise. Each one is tested equal to the torch built-in on random inputs
-(``tests/test_scratch.py``). The library's models (``reviewlib.models``) use the torch built-ins, which are faster;
+(``tests/test_scratch.py``). The library's models (``reviewlib.nets``) use the torch built-ins, which are faster;
 swap these in (``swap_in_scratch``) to see that nothing changes.
 
 - ``conv2d``: convolution as one matrix product ("im2col" with ``torch.nn.functional.unfold``), with ``groups`` for
@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = [
     "conv2d",

@@ -14,9 +14,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..arch import LRN, Conv, Pool, Spec, build_sequential, scale, scale_specs, trace
+from .arch import LRN, Conv, Pool, Spec, build_sequential, scale, scale_specs, trace
 from ..errors import ConfigError
-from ..layers import FixedInput, fc_head
+from .layers import FixedInput, fc_head
 
 PAPER_INPUT = 227
 INPUT_SIZE_NOTE = ("The paper's 224x224 input gives (224 - 11) / 4 + 1 = 54.25 for conv1, not the 55x55 of Fig. 2; "

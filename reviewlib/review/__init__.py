@@ -1,0 +1,1 @@
+"""The study tools: layer tables, figures, claim checks, the build-it-yourself checker and the explorers."""

@@ -1,0 +1,1 @@
+"""Training: the papers' recipes, the loop, checkpoints and the command line (python -m reviewlib.train)."""

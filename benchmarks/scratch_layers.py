@@ -1,6 +1,6 @@
-"""What the hand-written layers cost: reviewlib.scratch against torch's built-ins, on AlexNet-sized inputs.
+"""What the hand-written layers cost: reviewlib.nets.scratch against torch's built-ins, on AlexNet-sized inputs.
 
-:mod:`reviewlib.scratch` writes conv2d (im2col + one matrix product), max-pooling (max over ``unfold``'s windows),
+:mod:`reviewlib.nets.scratch` writes conv2d (im2col + one matrix product), max-pooling (max over ``unfold``'s windows),
 LRN (the Sect. 3.3 formula as a loop over channels) and dropout (a Bernoulli mask) in a few lines each, for reading.
 They are expected to be slower than torch's fused kernels; this prints by how much (time of scratch / time of torch,
 median of interleaved repeats), forward and forward + backward, so the notebooks can quote it.

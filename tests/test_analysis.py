@@ -1,4 +1,5 @@
-"""reviewlib.review.tables against torchvision's reference models and the papers' arithmetic.
+"""reviewlib.review.tables and reviewlib.review.receptive against torchvision's reference models and the papers'
+arithmetic.
 
 Big models (VGG-16, GoogLeNet) are built and traced on the meta device (exact shapes and counts, no arithmetic);
 AlexNet is also traced for real on the CPU to check that both agree.
@@ -13,19 +14,12 @@ import torchvision
 from torch import nn
 from torchvision.models import AlexNet_Weights, GoogLeNet_Weights, VGG16_Weights
 
-from reviewlib.review.tables import (
-    COLUMNS,
-    count_neurons,
-    empirical_receptive_field,
-    layer_table,
-    macs_total,
-    model_params,
-    param_breakdown,
-    receptive_field,
-    receptive_field_recurrence,
-    summary,
-)
 from reviewlib.errors import ConfigError
+from reviewlib.nets import alexnet as reviewlib_alexnet
+from reviewlib.nets import build_model, count_params
+from reviewlib.review.receptive import empirical_receptive_field, receptive_field_recurrence
+from reviewlib.review.tables import (COLUMNS, layer_table, layer_totals, macs_total, param_breakdown, param_shares,
+                                     partial_layer_table, weight_depth)
 
 
 def _meta(builder, **kw):
@@ -54,17 +48,13 @@ def googlenet():
     return _meta(torchvision.models.googlenet, init_weights=True, aux_logits=True)
 
 
-def rows(table):
-    return table[table["name"] != "total"].reset_index(drop=True)
-
-
 def total(table, col):
-    return int(table.loc[table["name"] == "total", col].iloc[0])
+    return layer_totals(table)[col]
 
 
 # ---------------------------------------------------------------------------------------------------- AlexNet
 def test_alexnet_rows_shapes_and_names(alexnet_table):
-    t = rows(alexnet_table)
+    t = alexnet_table
     assert list(alexnet_table.columns) == COLUMNS
     assert t["name"].tolist() == ["conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5", "pool3",
                                   "avgpool", "fc6", "fc7", "fc8"]
@@ -80,8 +70,8 @@ def test_alexnet_rows_shapes_and_names(alexnet_table):
 
 
 def test_alexnet_params_and_macs(alexnet, alexnet_table):
-    t = rows(alexnet_table)
-    assert total(alexnet_table, "params") == 61_100_840 == model_params(alexnet)
+    t = alexnet_table
+    assert total(alexnet_table, "params") == 61_100_840 == count_params(alexnet)
     assert t.loc[0, "params"] == 64 * 3 * 11 * 11 + 64
     assert t.loc[9, "params"] == 9216 * 4096 + 4096
     assert t.loc[0, "macs"] == 55 * 55 * 64 * 11 * 11 * 3  # conv1: exactly output elements x kernel volume
@@ -92,12 +82,14 @@ def test_alexnet_params_and_macs(alexnet, alexnet_table):
     assert macs / 1e9 == pytest.approx(AlexNet_Weights.IMAGENET1K_V1.meta["_ops"], rel=0.01)
 
 
-def test_alexnet_neurons(alexnet, alexnet_table):
-    t = rows(alexnet_table)
-    weight_rows = t[t["kind"].isin(["conv", "fc"])]
-    assert total(alexnet_table, "neurons") == weight_rows["neurons"].sum() == count_neurons(alexnet, 224)
-    assert count_neurons(alexnet, 224) == 55 * 55 * 64 + 27 * 27 * 192 + 13 * 13 * (384 + 256 + 256) + 4096 * 2 + 1000
-    assert count_neurons(alexnet, 224, kinds=("fc",)) == 4096 + 4096 + 1000
+def test_layer_rows_only_and_totals_the_papers_way(alexnet_table):
+    assert "total" not in set(alexnet_table["name"]) and len(alexnet_table) == 12
+    totals = layer_totals(alexnet_table)
+    assert set(totals) == {"params", "macs", "neurons"}
+    assert totals["params"] == alexnet_table["params"].sum() and totals["macs"] == alexnet_table["macs"].sum()
+    # neurons: conv and FC outputs only (AlexNet's "650,000 neurons"), not the pooling outputs
+    assert totals["neurons"] == 55 * 55 * 64 + 27 * 27 * 192 + 13 * 13 * (384 + 256 + 256) + 4096 * 2 + 1000
+    assert totals["neurons"] < alexnet_table["neurons"].sum()
 
 
 def test_real_forward_matches_meta_and_leaves_model_alone(alexnet, alexnet_table):
@@ -113,16 +105,16 @@ def test_real_forward_matches_meta_and_leaves_model_alone(alexnet, alexnet_table
 
 def test_default_names_are_module_paths_or_layer_names():
     net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Dropout(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 9, 2))
-    assert rows(layer_table(net, 8))["name"].tolist() == ["0", "3", "5"]  # ReLU, Dropout, Flatten are not rows
+    assert layer_table(net, 8)["name"].tolist() == ["0", "3", "5"]  # ReLU, Dropout, Flatten are not rows
     net.layer_names = {"0": "conv1", "5": "fc"}
-    assert rows(layer_table(net, 8))["name"].tolist() == ["conv1", "3", "fc"]
+    assert layer_table(net, 8)["name"].tolist() == ["conv1", "3", "fc"]
 
 
 def test_input_size_forms_and_errors(alexnet):
     net = nn.Sequential(nn.Conv2d(3, 4, 3, stride=2))
     for size in (9, (9, 9), (3, 9, 9), (8, 3, 9, 9)):
-        assert rows(layer_table(net, size))["output"].tolist() == ["4x4x4"]
-    assert rows(layer_table(net, (3, 9, 17)))["out_w"].tolist() == [8]
+        assert layer_table(net, size)["output"].tolist() == ["4x4x4"]
+    assert layer_table(net, (3, 9, 17))["out_w"].tolist() == [8]
     for bad in ("224", (1, 1, 3, 9, 9), (3, 0, 9), (3, 9.0, 9), True):
         with pytest.raises(ValueError, match="input_size"):
             layer_table(net, bad)
@@ -132,7 +124,7 @@ def test_input_size_forms_and_errors(alexnet):
 
 # ------------------------------------------------------------------------------------------------------- VGG
 def test_vgg16_table(vgg16_table):
-    t = rows(vgg16_table)
+    t = vgg16_table
     assert total(vgg16_table, "params") == 138_357_544
     assert t["kind"].value_counts().to_dict() == {"conv": 13, "pool": 6, "fc": 3}
     pool5 = t[t["path"] == "features.30"].iloc[0]
@@ -141,7 +133,7 @@ def test_vgg16_table(vgg16_table):
 
 
 def test_vgg16_receptive_fields(vgg16_table):
-    rf = receptive_field(vgg16_table)
+    rf = vgg16_table[["name", "kind", "rf", "jump"]]
     feats = rf[rf["kind"] != "fc"]["rf"].tolist()
     # block 1: 3, 5, pool 6; block 2: 10, 14, pool 16; block 3: 24, 32, 40, pool 44; ... pool5 212
     assert feats == [3, 5, 6, 10, 14, 16, 24, 32, 40, 44, 60, 76, 92, 100, 132, 164, 196, 212, 212]
@@ -153,9 +145,9 @@ def test_vgg16_bn_folds_batchnorm_into_conv_rows():
     model = _meta(torchvision.models.vgg16_bn)
     t = layer_table(model, 224)
     assert "bn" not in set(t["kind"])
-    assert rows(t)["kind"].value_counts()["conv"] == 13
-    assert total(t, "params") == model_params(model) == 138_357_544 + 2 * (2 * 64 + 2 * 128 + 3 * 256 + 6 * 512)
-    assert rows(t).loc[0, "params"] == 64 * 27 + 64 + 2 * 64
+    assert t["kind"].value_counts()["conv"] == 13
+    assert total(t, "params") == count_params(model) == 138_357_544 + 2 * (2 * 64 + 2 * 128 + 3 * 256 + 6 * 512)
+    assert t.loc[0, "params"] == 64 * 27 + 64 + 2 * 64
 
 
 # ------------------------------------------------------------------------------------------------- GoogLeNet
@@ -163,7 +155,7 @@ def test_googlenet_table(googlenet):
     googlenet.train()
     t = layer_table(googlenet, 224)
     assert googlenet.training
-    r = rows(t)
+    r = t
     names = r["name"].tolist()
     assert [n for n in names if n.startswith("inception")] == [
         "inception3a", "inception3b", "inception4a", "inception4b", "inception4c", "inception4d", "inception4e",
@@ -172,7 +164,7 @@ def test_googlenet_table(googlenet):
     assert (r.loc[r["name"].str.startswith("inception"), "kind"] == "inception").all()
     assert r.loc[0, ["name", "kind", "kernel", "stride", "output"]].tolist() == ["conv1", "conv", 7, 2, "112x112x64"]
     assert total(t, "params") == 6_624_904 == GoogLeNet_Weights.IMAGENET1K_V1.meta["num_params"]
-    assert model_params(googlenet) == 13_004_888  # with the two auxiliary classifiers
+    assert count_params(googlenet) == 13_004_888  # with the two auxiliary classifiers
     i5b = names.index("inception5b")
     assert r.loc[i5b, "output"] == "7x7x1024" and names[i5b + 1] == "avgpool"
     assert r.loc[i5b + 1, ["kernel", "stride", "output"]].tolist() == [7, 7, "1x1x1024"]
@@ -183,12 +175,9 @@ def test_googlenet_table(googlenet):
 def test_googlenet_param_breakdown_counts_aux(googlenet):
     blocks = param_breakdown(googlenet, by="block")
     assert {"aux1", "aux2", "inception3a", "fc"} <= set(blocks["block"])
-    assert blocks["params"].sum() == model_params(googlenet)
-    kinds = param_breakdown(googlenet, by="kind").set_index("kind")
-    bn = sum(m.weight.numel() + m.bias.numel() for m in googlenet.modules() if isinstance(m, nn.BatchNorm2d))
-    assert kinds.loc["other", "params"] == bn
+    assert blocks["params"].sum() == count_params(googlenet)
     layers = param_breakdown(googlenet, by="layer")
-    assert layers["params"].sum() == model_params(googlenet)
+    assert layers["params"].sum() == count_params(googlenet)
     assert layers.set_index("layer").loc["inception3a", "params"] == 155_872
 
 
@@ -216,7 +205,7 @@ def _convs(n, k=3):
     (nn.Sequential(nn.Conv2d(3, 2, 3, padding=2, dilation=2), nn.Conv2d(2, 2, 3, padding=1)), 21, 7),
 ])
 def test_empirical_receptive_field_equals_table(net, size, expected):
-    table_rf = int(rows(layer_table(net, size))["rf"].iloc[-1])
+    table_rf = int(layer_table(net, size)["rf"].iloc[-1])
     assert table_rf == expected
     assert empirical_receptive_field(net, size) == expected
     assert all(p.abs().sum() > 0 for p in net.parameters() if p.dim() > 1)  # measured on a copy
@@ -235,7 +224,7 @@ def test_empirical_receptive_field_of_torchvision_inception_branch_rule():
     assert empirical_receptive_field(block, (8, 15, 15)) == 3
     assert empirical_receptive_field(block, (8, 15, 15), out_index=(0, 7, 7)) == 1  # channel 0: the 1x1 branch
     wrapped = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), block)  # inside a model the block is one atomic row
-    r = rows(layer_table(wrapped, 15))
+    r = layer_table(wrapped, 15)
     assert r["kind"].tolist() == ["conv", "inception"] and r["rf"].tolist() == [3, 5]
     assert empirical_receptive_field(wrapped, 15) == 5
 
@@ -294,48 +283,86 @@ class _Net(nn.Module):
 
 def test_contract_attributes():
     net = _Net()
-    r = rows(layer_table(net, 9))
+    r = layer_table(net, 9)
     assert r["name"].tolist() == ["conv1", "lrn1", "mixed", "pool", "fc8"]
     assert r["kind"].tolist() == ["conv", "lrn", "inception", "pool", "fc"]
     assert r["rf"].tolist()[:3] == [3, 3, 7]  # composite rule: widest branch 1x1 -> 5x5
     net.block.rf_kernel, net.block.rf_stride, net.block.rf_padding = 7, 1, 3
-    r = rows(layer_table(net, 9))
+    r = layer_table(net, 9)
     assert r.loc[2, ["kernel", "padding", "rf"]].tolist() == [7, 3, 9]
-    assert net.training and total(layer_table(net, 9), "params") == model_params(net) - (4 * 3 + 3)
+    assert net.training and total(layer_table(net, 9), "params") == count_params(net) - (4 * 3 + 3)
     block = param_breakdown(net, by="block").set_index("block")
     assert block.loc["mixed", "params"] == (4 * 2 + 2) + (4 * 2 + 2) + (2 * 2 * 25 + 2)
 
 
 def test_param_breakdown_alexnet(alexnet):
-    for by in ("block", "kind", "layer"):
+    for by in ("block", "layer"):
         b = param_breakdown(alexnet, by=by)
         assert list(b.columns) == [by, "params", "share"]
         assert b["share"].sum() == pytest.approx(1.0)
         assert b["params"].sum() == 61_100_840
-    kinds = param_breakdown(alexnet, by="kind").set_index("kind")
-    assert kinds.loc["fc", "share"] > 0.9  # AlexNet Sect. 3.5: the FC layers hold ~96% of the parameters
-    assert kinds.loc["fc", "params"] == 58_631_144
     with pytest.raises(ValueError, match="by="):
-        param_breakdown(alexnet, by="depth")
+        param_breakdown(alexnet, by="kind")
 
 
-def test_summary_wraps_torchinfo(alexnet):
-    stats = summary(alexnet, 224)
-    assert isinstance(stats, torchinfo.ModelStatistics)
-    assert stats.total_params == 61_100_840
-    assert math.isclose(stats.total_mult_adds, 714_188_480, rel_tol=0.01)
+def test_param_shares(alexnet_table, vgg16_table):
+    s = param_shares(alexnet_table)
+    assert list(s.index) == ["conv", "fc6", "fc7", "fc8"] and list(s.columns) == ["kind", "params", "share"]
+    assert s["share"].sum() == pytest.approx(1.0) and s["params"].sum() == 61_100_840
+    fc = s.loc[s["kind"] == "fc"]
+    assert fc["params"].sum() == 58_631_144  # AlexNet Sect. 3.5: the FC layers hold ~96% of the parameters
+    assert fc["share"].sum() == pytest.approx(58_631_144 / 61_100_840)
+    v = param_shares(vgg16_table)  # torchvision's VGG has no layer_names: rows are named by module path
+    assert v.loc["classifier.0", "params"] == 25088 * 4096 + 4096  # VGG's FC1 alone: 102.8M of 138M
+
+
+def test_weight_depth():
+    assert weight_depth(layer_table(_meta(torchvision.models.alexnet), 224)) == 8
+    assert weight_depth(layer_table(_meta(torchvision.models.vgg16), 224)) == 16
+    tv = layer_table(_meta(torchvision.models.googlenet, init_weights=True, aux_logits=True), 224)
+    assert weight_depth(tv) == 22 and weight_depth(tv, pooling=True) == 27  # GoogLeNet Sect. 5
+    with torch.device("meta"):
+        paper = build_model("googlenet_paper")
+    t = layer_table(paper, 224)
+    assert weight_depth(t) == 22 and weight_depth(t, pooling=True) == 27  # LRN rows do not count
+    assert weight_depth(t[t["name"] == "inception3a"]) == 2  # one Table 1 row: its deepest branch
+
+
+def test_torchinfo_summary_gives_the_same_totals(alexnet, alexnet_table):
+    stats = torchinfo.summary(alexnet, input_size=(1, 3, 224, 224), verbose=0, mode="eval")
+    assert stats.total_params == layer_totals(alexnet_table)["params"] == 61_100_840
+    assert math.isclose(stats.total_mult_adds, layer_totals(alexnet_table)["macs"], rel_tol=0.01)
+
+
+def test_lrn_counts_no_multiply_adds():
+    with torch.device("meta"):
+        m = reviewlib_alexnet("paper")
+    t = layer_table(m, 227)
+    assert t.loc[t["kind"] == "lrn", "macs"].eq(0).all()  # its band-matrix sum of squares multiplies no weights
+    no_lrn = layer_table(_meta(reviewlib_alexnet, variant="paper", lrn=False), 227)
+    assert macs_total(m, 227) == layer_totals(t)["macs"] == layer_totals(no_lrn)["macs"]
+
+
+def test_partial_layer_table_traces_what_ran():
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(5, 2))
+    t, err, failed = partial_layer_table(net, 10)
+    assert t["name"].tolist() == ["0", "1"] and t["output"].tolist() == ["8x8x4", "4x4x4"]
+    assert isinstance(err, ConfigError) and isinstance(err.__cause__, RuntimeError) and failed == "3"
+    with pytest.raises(ConfigError, match="failed in 3"):
+        layer_table(net, 10)
+    t, err, failed = partial_layer_table(nn.Sequential(nn.Conv2d(3, 4, 3)), 10)
+    assert len(t) == 1 and err is None and failed is None
 
 
 @pytest.mark.parametrize("name", ["alexnet_paper", "vgg_A-LRN", "googlenet_paper"])
 def test_reviewlib_models_follow_the_contract(name):
-    models = pytest.importorskip("reviewlib.nets")
     with torch.device("meta"):
-        model = models.build_model(name)
-    t = rows(layer_table(model, getattr(model, "image_size", None) or 224))
+        model = build_model(name)
+    t = layer_table(model, getattr(model, "image_size", None) or 224)
     names = getattr(model, "layer_names", None) or {p: p for p in t["path"]}  # GoogLeNet's paths are its names
     named = t[t["path"].isin(names)]
     assert (named["name"] == named["path"].map(names)).all() and len(named) >= len(t) - 1
     assert "lrn" in set(t["kind"]) and not t["path"].str.contains(r"\.(?:conv|bn|branch)").any()
     assert not t["path"].str.startswith("aux").any()  # aux heads do not run in eval mode
-    assert t["params"].sum() == model_params(model) - sum(
-        p.numel() for n, p in model.named_parameters() if n.startswith("aux"))
+    aux = [m for n, m in model.named_children() if n.startswith("aux") and m is not None]
+    assert layer_totals(t)["params"] == count_params(model) - sum(count_params(m) for m in aux)

@@ -1,11 +1,14 @@
-"""The papers' building blocks (reviewlib.layers) on every available device."""
+"""The papers' building blocks (reviewlib.nets.layers) on every available device."""
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from reviewlib.errors import ConfigError
+from reviewlib.nets import count_params
 from reviewlib.nets.layers import (AuxClassifier, ConvBlock, FixedInput, Inception, LocalResponseNorm, NaiveInception,
-                              TwoTowerConv, fc_head, overlapping_max_pool)
+                                   TwoTowerConv, fc_head, local_response_norm, lrn_band)
+from reviewlib.nets.scratch import local_response_norm as lrn_loop
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else []) + (
     ["mps"] if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available() else [])
@@ -22,15 +25,45 @@ def lrn_by_the_formula(a, n=5, alpha=1e-4, beta=0.75, k=2.0):
     return out
 
 
+def activations(*shape, device="cpu", dtype=torch.float32, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(*shape, generator=g, dtype=dtype) * 30).to(device)  # post-ReLU, large enough to normalise
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_lrn_equals_the_paper_formula(device):
-    a = torch.randn(2, 12, 5, 5, device=device) * 30  # large activations, so normalisation matters
+    a = activations(2, 12, 5, 5, device=device)
     ours = LocalResponseNorm()(a)
     assert torch.allclose(ours, lrn_by_the_formula(a), rtol=1e-5, atol=1e-6)
+    assert torch.allclose(ours, lrn_loop(a), rtol=1e-5, atol=1e-6)  # the hand-written loop of reviewlib.nets.scratch
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 6, 7])
+@pytest.mark.parametrize("beta", [0.75, 0.6])
+def test_lrn_forward_and_backward_equal_torch_with_alpha_times_n(size, beta):
+    a = activations(3, 10, 4, 6).requires_grad_()
+    b = a.detach().clone().requires_grad_()
+    ours = local_response_norm(a, size, 1e-2, beta, 2.0)
+    theirs = F.local_response_norm(b, size, alpha=1e-2 * size, beta=beta, k=2.0)
+    assert torch.allclose(ours, theirs, rtol=1e-5, atol=1e-6)
+    assert torch.allclose(ours, lrn_loop(a.detach(), size, 1e-2, beta, 2.0), rtol=1e-5, atol=1e-6)
+    g = torch.randn_like(ours)
+    ours.backward(g)
+    theirs.backward(g)
+    assert torch.allclose(a.grad, b.grad, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("towers", [1, 2])
+@pytest.mark.parametrize("beta", [0.75, 0.6])
+def test_lrn_gradcheck_float64(towers, beta):
+    a = activations(2, 8, 3, 3, dtype=torch.float64).requires_grad_()
+    assert LocalResponseNorm(towers=towers)(a).dtype == torch.float64  # float64 stays float64
+    assert torch.autograd.gradcheck(lambda t: local_response_norm(t, 5, 1e-2, beta, 2.0, towers), (a,))
+    assert torch.autograd.gradcheck(lambda t: local_response_norm(t, 4, 1e-2, beta, 2.0, towers), (a,))
 
 
 def test_torch_lrn_divides_alpha_by_n():
-    a = torch.randn(2, 12, 5, 5) * 30
+    a = activations(2, 12, 5, 5)
     paper = lrn_by_the_formula(a)
     naive = nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)(a)  # the pitfall
     fixed = nn.LocalResponseNorm(5, alpha=5 * 1e-4, beta=0.75, k=2.0)(a)
@@ -39,11 +72,38 @@ def test_torch_lrn_divides_alpha_by_n():
 
 
 def test_lrn_towers_normalise_each_half_on_its_own():
-    a = torch.randn(1, 8, 3, 3) * 30
+    a = activations(1, 8, 3, 3)
     two = LocalResponseNorm(towers=2)(a)
     assert torch.allclose(two[:, :4], lrn_by_the_formula(a[:, :4]), atol=1e-6)
     assert torch.allclose(two[:, 4:], lrn_by_the_formula(a[:, 4:]), atol=1e-6)
     assert not torch.allclose(two, LocalResponseNorm()(a), atol=1e-6)  # channels 3 and 4 no longer interact
+    band = lrn_band(8, 5, towers=2)
+    assert band[:4, 4:].eq(0).all() and band[4:, :4].eq(0).all()  # block-diagonal: one 1x1 conv, no chunk/cat
+    assert band[0].tolist() == [1, 1, 1, 0, 0, 0, 0, 0] and band[2].tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
+    with pytest.raises(ConfigError, match="cannot be split into 2 towers"):
+        LocalResponseNorm(towers=2)(activations(1, 7, 3, 3))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_lrn_under_bf16_autocast_computes_in_float32(device):
+    if device == "mps" and not torch.amp.is_autocast_available("mps"):
+        pytest.skip("this torch has no autocast on MPS")
+    conv = nn.Conv2d(3, 8, 3).to(device)
+    x = torch.randn(2, 3, 9, 9, device=device)
+    lrn = LocalResponseNorm(towers=2)
+    with torch.autocast(device, dtype=torch.bfloat16):
+        h = torch.relu(conv(x)) * 30
+        assert h.dtype == torch.bfloat16
+        y = lrn(h)
+    assert y.dtype == torch.bfloat16  # returned in the dtype it came in
+    ref = lrn(h.float())  # the same bf16 activations, normalised in float32: equal up to the final rounding
+    assert torch.allclose(y.float(), ref, rtol=1e-2, atol=1e-2)
+    y.float().sum().backward()
+    assert conv.weight.grad is not None and torch.isfinite(conv.weight.grad).all()
+
+
+def test_lrn_runs_on_meta():
+    assert LocalResponseNorm(towers=2)(torch.empty(2, 8, 5, 5, device="meta")).shape == (2, 8, 5, 5)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -56,7 +116,6 @@ def test_blocks_run_on_device(device):
     assert inc(x).shape == (2, 4 + 6 + 3 + 5, 14, 14) and inc.out_channels == 18
     assert NaiveInception(16, 4, 6, 3).to(device)(x).shape == (2, 4 + 6 + 3 + 16, 14, 14)
     assert AuxClassifier(16, 10, pooled_size=4).to(device).eval()(x).shape == (2, 10)  # 14 -> 5x5/3 -> 4
-    assert overlapping_max_pool()(torch.randn(1, 1, 55, 55, device=device)).shape == (1, 1, 27, 27)
 
 
 def test_two_tower_conv_without_cross_sees_only_its_half():
@@ -74,7 +133,7 @@ def test_two_tower_conv_without_cross_sees_only_its_half():
 def test_inception_branch_params_with_and_without_reduction():
     reduced = Inception(192, 64, 96, 128, 16, 32, 32)  # GoogLeNet's 3a, paper 5x5 branch
     naive = NaiveInception(192, 64, 128, 32)
-    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    count = count_params
     # 1x1: 192*64+64; 3x3: 192*96+96 + 96*128*9+128; 5x5: 192*16+16 + 16*32*25+32; proj: 192*32+32
     assert count(reduced) == (192 * 64 + 64) + (192 * 96 + 96 + 96 * 128 * 9 + 128) + (
         192 * 16 + 16 + 16 * 32 * 25 + 32) + (192 * 32 + 32)

@@ -1,16 +1,17 @@
 """The three models from their tables: torchvision interop, the papers' counts and feature-map sizes."""
+import inspect
+
 import pytest
 import torch
 import torchvision
+from torch import nn
 
-from reviewlib.nets.arch import trace
 from reviewlib.errors import ConfigError
-from reviewlib.nets import (MODEL_NAMES, WEIGHT_LAYERS, alexnet, alexnet_specs, build_model, googlenet,
-                              googlenet_specs, paper_of, shorthand, vgg, vgg_specs)
+from reviewlib.nets import (MODEL_NAMES, PAPERS, WEIGHT_LAYERS, GoogLeNet, alexnet, alexnet_specs, build_model,
+                            count_params, googlenet, googlenet_specs, input_side, paper_of, shorthand, vgg, vgg_specs)
+from reviewlib.nets.arch import trace
 
-
-def n_params(m):
-    return sum(p.numel() for p in m.parameters())
+n_params = count_params
 
 
 def assert_same_outputs(ours, theirs, size=224, train=False):
@@ -150,7 +151,7 @@ def test_every_model_runs_small_and_backpropagates(name):
     assert all(o.shape == (2, 5) for o in outs)
     sum(o.sum() for o in outs).backward()
     assert all(p.grad is not None for p in m.parameters() if p.requires_grad)
-    assert paper_of(name) in ("alexnet", "vgg", "googlenet")
+    assert paper_of(name) in PAPERS
 
 
 def test_width_scales_channels():
@@ -170,3 +171,53 @@ def test_width_scales_channels():
 def test_impossible_configurations_fail_before_building(build, match):
     with pytest.raises(ConfigError, match=match):
         build()
+
+
+def test_googlenet_forward_is_the_paper_written_out():
+    src = inspect.getsource(GoogLeNet.forward)
+    assert "getattr" not in src and "for " not in src  # one line per stage, no loop over names
+    assert "x = self.inception4a(x)  # N x 512 x 14 x 14" in src
+    assert "if self.aux1 is not None and self.training:" in src and "if self.aux2 is not None and self.training:" in src
+    m = googlenet("paper", aux_logits=False)
+    assert m.aux1 is None and m.aux2 is None and not hasattr(m, "transform_input")
+    assert not hasattr(m, "aux_taps") and not hasattr(m, "sequence")
+
+
+@pytest.mark.parametrize("kw", [dict(head="fc"), dict(k5=3), dict(lrn=False), dict(lrn=True, variant="torchvision"),
+                                dict(aux_pool="adaptive"), dict(aux_logits=False), dict(variant="torchvision")])
+def test_googlenet_ablations_build_and_run(kw):
+    kw = {"variant": "paper", **kw}
+    m = googlenet(num_classes=5, width=0.125, image_size=96, **kw)
+    x = torch.randn(2, 3, 96, 96)
+    out = m.train()(x)
+    aux = kw.get("aux_logits", True)
+    assert (isinstance(out, tuple) and [o.shape for o in out] == [(2, 5)] * 3) if aux else out.shape == (2, 5)
+    assert m.eval()(x).shape == (2, 5)  # auxiliary heads only in training
+    has_lrn = kw.get("lrn", kw["variant"] == "paper")
+    assert isinstance(m.lrn1, nn.Identity) != has_lrn
+    if "k5" in kw:
+        assert m.inception3a.branch3[1].conv.kernel_size == (3, 3)
+    if kw.get("head") == "fc":
+        assert m.fc.in_features == 3 * 3 * 128  # the flattened 3x3x1024/8 map, not the pooled 128 values
+
+
+def test_googlenet_refuses_a_table_out_of_order():
+    specs = googlenet_specs("paper")
+    swapped = [specs[1], specs[0]] + specs[2:]  # maxpool1 before conv1
+    with pytest.raises(ConfigError, match="Table 1's, in its order"):
+        GoogLeNet(swapped)
+    with pytest.raises(ConfigError, match="Table 1's, in its order"):
+        GoogLeNet([s for s in specs if s.name != "inception4c"])  # a stage forward() runs is missing
+
+
+def test_input_side_is_the_227_rule():
+    assert input_side("alexnet_paper", 224) == 227
+    assert input_side("alexnet_paper", 128) == 130 == round(128 * 227 / 224)
+    assert [input_side(n, 128) for n in ("alexnet", "vgg16", "googlenet_paper")] == [128, 128, 128]
+    with pytest.raises(ConfigError, match="unknown model 'resnet50'"):
+        input_side("resnet50", 224)
+    for size in (96, 128, 224):  # the paper AlexNet built for its input side takes exactly that
+        side = input_side("alexnet_paper", size)
+        m = build_model("alexnet_paper", num_classes=3, width=0.0625, image_size=side).eval()
+        assert m(torch.zeros(1, 3, side, side)).shape == (1, 3)
+    assert PAPERS == ("alexnet", "vgg", "googlenet")

@@ -1,11 +1,12 @@
-"""reviewlib.plots: figures drawn from real layer tables (models built on the meta device: no weights, no compute)."""
+"""reviewlib.review.plots: figures drawn from real layer tables (models built on the meta device: no weights, no
+compute). Each test checks what the figure shows against the table it was drawn from."""
 import pytest
 import torch
 import torchvision
 from matplotlib.figure import Figure
 
 from reviewlib.review import plots
-from reviewlib.review.tables import layer_table
+from reviewlib.review.tables import layer_table, layer_totals
 from reviewlib.review.plots import compare_models_plot, feature_map_plot, param_breakdown_plot, save_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -37,10 +38,11 @@ def test_feature_map_plot(alexnet_table, tmp_path):
     assert isinstance(fig, Figure)
     ax, ax2 = fig.axes
     heights = [bar.get_height() for bar in ax.patches]
-    assert heights == [55, 27, 27, 13, 13, 13, 13, 6, 6, 1, 1, 1]  # one bar per layer, "total" excluded
+    assert heights == alexnet_table["out_h"].tolist() == [55, 27, 27, 13, 13, 13, 13, 6, 6, 1, 1, 1]  # one per layer
+    assert list(ax2.lines[0].get_ydata()) == alexnet_table["out_c"].tolist()
     assert list(ax2.lines[0].get_ydata()) == [64, 64, 192, 192, 384, 256, 256, 256, 256, 4096, 4096, 1000]
     assert ax2.get_yscale() == "log" and ax.get_title() == "AlexNet"
-    assert [t.get_text() for t in ax.get_xticklabels()][:2] == ["conv1", "pool1"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == alexnet_table["name"].tolist()
     assert _is_png(tmp_path / "maps.png")
 
 
@@ -48,8 +50,10 @@ def test_param_breakdown_plot(alexnet_table, tmp_path):
     fig = param_breakdown_plot(alexnet_table, save=tmp_path / "params.png")
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
-    assert [bar.get_height() for bar in ax.patches] == [23_296, 307_392, 663_936, 884_992, 590_080,
-                                                        37_752_832, 16_781_312, 4_097_000]  # layers with weights
+    with_weights = alexnet_table[alexnet_table["params"] > 0]
+    assert [bar.get_height() for bar in ax.patches] == with_weights["params"].tolist() == [
+        23_296, 307_392, 663_936, 884_992, 590_080, 37_752_832, 16_781_312, 4_097_000]  # layers with weights
+    assert [t.get_text() for t in ax.get_xticklabels()] == with_weights["name"].tolist()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["conv: 4.0%", "fc: 96.0%"]
     colours = {bar.get_facecolor() for bar in ax.patches}
     assert len(colours) == 2  # conv and FC coloured apart
@@ -62,7 +66,11 @@ def test_plots_of_googlenet_show_inception_rows(googlenet_table):
     fig = param_breakdown_plot(googlenet_table)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert [label.split(":")[0] for label in labels] == ["conv", "inception", "fc"]
+    by_kind = googlenet_table.groupby("kind")["params"].sum() / googlenet_table["params"].sum()
+    assert labels == [f"{k}: {by_kind[k]:.1%}" for k in ("conv", "inception", "fc")]
+    assert sum(bar.get_height() for bar in fig.axes[0].patches) == layer_totals(googlenet_table)["params"]
     fig = feature_map_plot(googlenet_table)
+    assert [bar.get_height() for bar in fig.axes[0].patches] == googlenet_table["out_h"].tolist()
     assert fig.axes[0].patches[-1].get_height() == 1 and len(fig.axes[0].patches) == 18
 
 
@@ -70,10 +78,15 @@ def test_compare_models_plot(alexnet_table, googlenet_table, tmp_path):
     fig = compare_models_plot({"AlexNet": alexnet_table, "GoogLeNet": googlenet_table}, column="params",
                               save=tmp_path / "cmp.png")
     heights = [bar.get_height() for bar in fig.axes[0].patches]
-    assert heights == pytest.approx([61.10084, 6.624904])  # millions: GoogLeNet's "12x fewer" is ~9.2x here
+    totals = [layer_totals(t)["params"] / 1e6 for t in (alexnet_table, googlenet_table)]
+    assert heights == pytest.approx(totals) == [61.10084, 6.624904]  # GoogLeNet's "12x fewer" is ~9.2x here
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["AlexNet", "GoogLeNet"]
     assert _is_png(tmp_path / "cmp.png")
     macs = compare_models_plot({"AlexNet": alexnet_table}, column="macs")
+    assert macs.axes[0].patches[0].get_height() == pytest.approx(layer_totals(alexnet_table)["macs"] / 1e6)
     assert macs.axes[0].patches[0].get_height() == pytest.approx(714.18848)
+    neurons = compare_models_plot({"AlexNet": alexnet_table}, column="neurons")
+    assert neurons.axes[0].patches[0].get_height() == pytest.approx(layer_totals(alexnet_table)["neurons"] / 1e6)
     with pytest.raises(ValueError, match="column"):
         compare_models_plot({"AlexNet": alexnet_table}, column="flops")
 
@@ -96,6 +109,8 @@ def test_bad_tables_raise(alexnet_table):
     with pytest.raises(ValueError, match="layer_table"):
         feature_map_plot(alexnet_table.drop(columns="kind"))
     with pytest.raises(ValueError, match="no layer rows"):
-        param_breakdown_plot(alexnet_table[alexnet_table["name"] == "total"])
-    with pytest.raises(ValueError, match="total"):
-        compare_models_plot({"AlexNet": alexnet_table[alexnet_table["name"] != "total"]})
+        param_breakdown_plot(alexnet_table.iloc[:0])
+    with pytest.raises(ValueError, match="no layer rows"):
+        compare_models_plot({"AlexNet": alexnet_table.iloc[:0]})
+    with pytest.raises(ValueError, match="no layer in the table has parameters"):
+        param_breakdown_plot(alexnet_table[alexnet_table["params"] == 0])

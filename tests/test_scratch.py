@@ -1,4 +1,4 @@
-"""The hand-written layers of reviewlib.scratch equal the torch built-ins on random inputs.
+"""The hand-written layers of reviewlib.nets.scratch equal the torch built-ins on random inputs.
 
 Tolerances (float32): convolution and LRN outputs ``rtol = atol = 1e-5`` (convolution weights ~ N(0, 1/fan_in)
 so outputs are O(1)); convolution gradients ``rtol = atol = 1e-4``
@@ -368,55 +368,3 @@ def test_paper_dropout_equals_inverted_dropout_in_expectation(device):
     layer = scratch.Dropout(p, paper=True)
     assert torch.equal(layer.eval()(x), 0.5 * x)
     assert set(torch.unique(layer.train()(torch.ones(100, device=device))).tolist()) <= {0.0, 1.0}
-
-
-# ----------------------------------------------------------------------------------------------------------------------
-# Swapping the scratch layers into a model
-# ----------------------------------------------------------------------------------------------------------------------
-def _tiny_alexnet():
-    """AlexNet's feature layout at a tiny width (Sect. 3.5): grouped convs, LRN (paper alpha), overlapping pools."""
-    return nn.Sequential(
-        nn.Conv2d(3, 8, 11, stride=4, padding=2), nn.ReLU(), scratch.torch_lrn_for_paper(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(8, 16, 5, padding=2, groups=2), nn.ReLU(), scratch.torch_lrn_for_paper(), nn.MaxPool2d(3, 2),
-        nn.Conv2d(16, 24, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(24, 24, 3, padding=1, groups=2), nn.ReLU(),
-        nn.Conv2d(24, 16, 3, padding=1, groups=2), nn.ReLU(), nn.MaxPool2d(3, 2),
-        nn.Flatten(), nn.Dropout(0.5), nn.Linear(16 * 2 * 2, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10),
-    )
-
-
-@pytest.mark.parametrize("device", DEVICES)
-def test_swap_in_scratch_keeps_outputs_and_state_dict(device):
-    torch.manual_seed(0)
-    model = _tiny_alexnet().to(device)
-    x = _randn(2, 3, 95, 95, device=device, scale=10.0)
-    keys = list(model.state_dict())
-    model.eval()
-    ref = model(x)
-    swapped = scratch.swap_in_scratch(model)
-    assert swapped is model
-    kinds = {type(m) for m in model.modules()}
-    assert {scratch.Conv2d, scratch.MaxPool2d, scratch.LocalResponseNorm, scratch.Dropout} <= kinds
-    assert not kinds & {nn.Conv2d, nn.MaxPool2d, nn.LocalResponseNorm, nn.Dropout}
-    assert list(model.state_dict()) == keys
-    assert model[2].alpha == pytest.approx(1e-4)  # torch's 5e-4 (mean convention) is the paper's 1e-4 (sum)
-    torch.testing.assert_close(model(x), ref, rtol=RTOL, atol=ATOL)
-
-
-def test_swap_in_scratch_train_mode_bit_identical_dropout_on_cpu():
-    torch.manual_seed(0)
-    model = _tiny_alexnet().train()
-    x = torch.randn(2, 3, 95, 95)
-    torch.manual_seed(5)
-    ref = model(x)
-    scratch.swap_in_scratch(model)
-    assert model.training and model[16].training
-    torch.manual_seed(5)
-    torch.testing.assert_close(model(x), ref, rtol=RTOL, atol=ATOL)
-
-
-def test_swap_in_scratch_refuses_what_it_cannot_do():
-    with pytest.raises(ConfigError, match="dilation"):
-        scratch.swap_in_scratch(nn.Sequential(nn.Conv2d(3, 4, 3, dilation=2)))
-    with pytest.raises(ConfigError, match="return_indices"):
-        scratch.swap_in_scratch(nn.Sequential(nn.MaxPool2d(3, 2, return_indices=True)))

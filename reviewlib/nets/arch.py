@@ -2,8 +2,8 @@
 
 An architecture is a list of layer specs (the rows of AlexNet's Sect. 3.5, VGG's Table 1, GoogLeNet's Table 1).
 The same list builds the ``nn.Module`` (:mod:`reviewlib.nets`), drives the shape/parameter analysis
-(:mod:`reviewlib.review.tables` runs on what it builds) and backs the notebooks' widgets (:mod:`reviewlib.explorer`
-edits the list). :func:`trace` walks the list with the output-size formula only, so an impossible configuration
+(:mod:`reviewlib.review.tables` runs on what it builds) and backs the notebooks' widgets
+(:mod:`reviewlib.review.explorer` edits the list). :func:`trace` walks the list with the output-size formula only, so an impossible configuration
 fails with a :class:`~reviewlib.errors.ConfigError` naming the layer and the fix *before* any weight is allocated.
 """
 from __future__ import annotations

@@ -70,67 +70,85 @@ def googlenet_specs(variant: str = "paper", *, width: float = 1.0, aux_logits: b
     return scale_specs(specs, width)
 
 
-class GoogLeNet(nn.Module):
-    """Runs the table's layers in order; auxiliary heads tap the map in training only (Sect. 5).
+#: The order :meth:`GoogLeNet.forward` runs the table in (Table 1 top to bottom, Fig. 3); LRN and aux rows may be
+#: absent.
+ORDER = ("conv1", "maxpool1", "lrn1", "conv2", "conv3", "lrn2", "maxpool2", "inception3a", "inception3b", "maxpool3",
+         "inception4a", "aux1", "inception4b", "inception4c", "inception4d", "aux2", "inception4e", "maxpool4",
+         "inception5a", "inception5b")
+OPTIONAL = ("lrn1", "lrn2", "aux1", "aux2")
 
-    Like torchvision, train mode with auxiliary heads returns ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``;
-    otherwise the logits. ``head="avgpool"`` is the paper's global average pooling; ``head="fc"`` flattens the last
-    map into the classifier instead (the alternative Sect. 5 compares against, +0.6% top-1 for pooling).
+
+class GoogLeNet(nn.Module):
+    """Table 1 as modules, run in the paper's order; auxiliary heads on 4a and 4d in training only (Sect. 5).
+
+    Each row of the table (:func:`googlenet_specs`) becomes the attribute of its name; a missing LRN row is the
+    identity and a missing auxiliary head is ``None``, as in torchvision. Like torchvision, train mode with auxiliary
+    heads returns ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``; otherwise the logits. ``head="avgpool"`` is
+    the paper's global average pooling; ``head="fc"`` flattens the last map into the classifier instead (the
+    alternative Sect. 5 compares against, +0.6% top-1 for pooling).
     """
 
     def __init__(self, specs: list[Spec], num_classes: int = 1000, *, image_size: int = 224, dropout: float = 0.4,
-                 head: str = "avgpool", transform_input: bool = False) -> None:
+                 head: str = "avgpool") -> None:
         super().__init__()
         if head not in ("avgpool", "fc"):
             raise ConfigError(f"googlenet: unknown head {head!r}; use 'avgpool' (the paper) or 'fc'")
+        names = [s.name for s in specs]
+        if names != [n for n in ORDER if n in names] or set(ORDER) - set(OPTIONAL) - set(names):
+            raise ConfigError(f"googlenet: the table's rows must be Table 1's, in its order: {', '.join(ORDER)} "
+                              f"({', '.join(OPTIONAL)} may be left out); got {', '.join(names)}")
         self.specs = list(specs)
         self.image_size = image_size
-        self.transform_input = transform_input
         traced = trace(self.specs, (3, image_size, image_size))
-        self.sequence: list[str] = []
-        self.aux_names: list[str] = []
-        for t in traced:
-            setattr(self, t.spec.name, build_block(t.spec, t.in_shape[0], num_classes=num_classes,
-                                                   map_size=t.in_shape[1]))
-            (self.aux_names if isinstance(t.spec, Aux) else self.sequence).append(t.spec.name)
-        self.aux_logits = bool(self.aux_names)
-        # which layer's output each auxiliary head reads: the layer just before it in the table
-        self.aux_taps: dict[str, str] = {}
-        prev = None
-        for s in self.specs:
-            if isinstance(s, Aux):
-                self.aux_taps[prev] = s.name
-            else:
-                prev = s.name
+        built = {t.spec.name: build_block(t.spec, t.in_shape[0], num_classes=num_classes, map_size=t.in_shape[1])
+                 for t in traced}
+        for name in ORDER:
+            setattr(self, name, built.get(name, nn.Identity() if name.startswith("lrn") else None))
+        self.aux_logits = self.aux1 is not None or self.aux2 is not None
         c, h, w = traced[-1].out_shape
         self.head = head
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1)) if head == "avgpool" else nn.Identity()
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(c if head == "avgpool" else c * h * w, num_classes)
 
-    def _transform_input(self, x: torch.Tensor) -> torch.Tensor:
-        """torchvision's input transform for its ported weights (off unless asked for)."""
-        if not self.transform_input:
-            return x
-        mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-        return torch.cat([x[:, i:i + 1] * (std[i] / 0.5) + (mean[i] - 0.5) / 0.5 for i in range(3)], 1)
-
     def forward(self, x: torch.Tensor):
-        x = self._transform_input(x)
-        aux_out: dict[str, torch.Tensor] = {}
-        for name in self.sequence:
-            x = getattr(self, name)(x)
-            if self.training and name in self.aux_taps:
-                aux_out[self.aux_taps[name]] = getattr(self, self.aux_taps[name])(x)
-        x = self.fc(self.dropout(torch.flatten(self.avgpool(x), 1)))
+        # N x 3 x 224 x 224
+        x = self.conv1(x)  # N x 64 x 112 x 112
+        x = self.maxpool1(x)  # N x 64 x 56 x 56
+        x = self.lrn1(x)  # N x 64 x 56 x 56
+        x = self.conv2(x)  # N x 64 x 56 x 56
+        x = self.conv3(x)  # N x 192 x 56 x 56
+        x = self.lrn2(x)  # N x 192 x 56 x 56
+        x = self.maxpool2(x)  # N x 192 x 28 x 28
+        x = self.inception3a(x)  # N x 256 x 28 x 28
+        x = self.inception3b(x)  # N x 480 x 28 x 28
+        x = self.maxpool3(x)  # N x 480 x 14 x 14
+        x = self.inception4a(x)  # N x 512 x 14 x 14
+        aux1 = None
+        if self.aux1 is not None and self.training:
+            aux1 = self.aux1(x)  # N x num_classes
+        x = self.inception4b(x)  # N x 512 x 14 x 14
+        x = self.inception4c(x)  # N x 512 x 14 x 14
+        x = self.inception4d(x)  # N x 528 x 14 x 14
+        aux2 = None
+        if self.aux2 is not None and self.training:
+            aux2 = self.aux2(x)  # N x num_classes
+        x = self.inception4e(x)  # N x 832 x 14 x 14
+        x = self.maxpool4(x)  # N x 832 x 7 x 7
+        x = self.inception5a(x)  # N x 832 x 7 x 7
+        x = self.inception5b(x)  # N x 1024 x 7 x 7
+        x = self.avgpool(x)  # N x 1024 x 1 x 1 (head="fc": N x 1024 x 7 x 7)
+        x = torch.flatten(x, 1)  # N x 1024
+        x = self.dropout(x)
+        x = self.fc(x)  # N x num_classes
         if self.training and self.aux_logits:
-            return GoogLeNetOutputs(x, aux_out.get("aux2"), aux_out.get("aux1"))
+            return GoogLeNetOutputs(x, aux2, aux1)
         return x
 
 
 def googlenet(variant: str = "paper", aux_logits: bool = True, num_classes: int = 1000, width: float = 1.0,
               image_size: int = 224, *, dropout: float | None = None, head: str = "avgpool", k5: int | None = None,
-              lrn: bool | None = None, aux_pool: str | None = None, transform_input: bool = False) -> GoogLeNet:
+              lrn: bool | None = None, aux_pool: str | None = None) -> GoogLeNet:
     """Build GoogLeNet from Table 1.
 
     Args:
@@ -145,4 +163,4 @@ def googlenet(variant: str = "paper", aux_logits: bool = True, num_classes: int 
     specs = googlenet_specs(variant, width=width, aux_logits=aux_logits, k5=k5, lrn=lrn, aux_pool=aux_pool)
     trace(specs, (3, image_size, image_size))  # fail before building
     p = VARIANTS[variant]["dropout"] if dropout is None else dropout
-    return GoogLeNet(specs, num_classes, image_size=image_size, dropout=p, head=head, transform_input=transform_input)
+    return GoogLeNet(specs, num_classes, image_size=image_size, dropout=p, head=head)

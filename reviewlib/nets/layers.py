@@ -2,7 +2,7 @@
 
 Only what the papers define differently from torch's built-ins is written here; everything else (Conv2d, MaxPool2d,
 Linear, Dropout) is torch's own. Hand-written teaching versions of conv2d, max-pool, LRN and dropout live in
-:mod:`reviewlib.scratch`.
+:mod:`reviewlib.nets.scratch`.
 
 Several modules carry attributes that :mod:`reviewlib.review.tables` reads:
 ``atomic_row`` (one row in the layer table), ``row_kind`` (its "kind" column) and ``rf_kernel`` / ``rf_stride`` /
@@ -10,6 +10,7 @@ Several modules carry attributes that :mod:`reviewlib.review.tables` reads:
 """
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 
 import torch
@@ -55,43 +56,90 @@ class ConvBlock(nn.Module):
         return self.act(x)
 
 
+def lrn_band(channels: int, size: int = 5, towers: int = 1, device=None) -> torch.Tensor:
+    """The ``(C, C)`` 0/1 matrix of AlexNet Sect. 3.3's sum: ``band[i, j] = 1`` when map ``j`` is one of the ``n =
+    size`` maps adjacent to map ``i`` (``i - n//2 <= j <= i + (n-1)//2``, as torch counts an even ``n``) and both maps
+    live on the same tower. Multiplying the maps by it (a 1x1 convolution) sums the squares over each map's
+    neighbours; with ``towers=2`` it is block-diagonal, so each GPU's maps are normalised among themselves."""
+    if channels % towers:
+        raise ConfigError(f"LocalResponseNorm: {channels} channels cannot be split into {towers} towers; "
+                          f"use a channel count divisible by {towers}")
+    i = torch.arange(channels, device=device)
+    offset = i[None, :] - i[:, None]  # j - i
+    tower = i // (channels // towers)
+    return ((offset >= -(size // 2)) & (offset <= (size - 1) // 2) & (tower[:, None] == tower[None, :])).float()
+
+
+def _autocast_off(device_type: str):
+    """A context that switches autocast off on ``device_type`` (nothing to switch off on e.g. ``meta``)."""
+    if torch.amp.is_autocast_available(device_type):
+        return torch.autocast(device_type, enabled=False)
+    return contextlib.nullcontext()
+
+
+class _LRNFunction(torch.autograd.Function):
+    """``y = x * d**(-beta)`` with ``d = k + alpha * S`` and ``S = band @ x**2`` (a 1x1 convolution over the channels),
+    and its closed-form gradient ``dx = g * d**(-beta) - 2 * alpha * beta * x * band^T (g * x * d**(-beta - 1))``:
+    one more 1x1 convolution. ``weight`` is ``alpha * band``."""
+
+    @staticmethod
+    def forward(ctx, x, weight, beta, k):
+        d = torch.matmul(weight, (x * x).flatten(2)).view_as(x).add_(k)
+        # d ** -beta: the paper's beta = 3/4 as 1/sqrt(d) * 1/sqrt(sqrt(d)), any other as exp(-beta log d); both are
+        # faster than torch's CPU pow with a float exponent
+        scale = d.rsqrt().mul_(d.sqrt().rsqrt_()) if beta == 0.75 else d.log().mul_(-beta).exp_()
+        ctx.save_for_backward(x, weight, d, scale)
+        ctx.beta = beta
+        return x * scale
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight, d, scale = ctx.saved_tensors
+        with _autocast_off(g.device.type):
+            u = g * scale
+            t = torch.matmul(weight.t(), (u * x).div_(d).flatten(2)).view_as(x)
+            return u.addcmul_(t, x, value=-2 * ctx.beta), None, None, None
+
+
+def local_response_norm(x: torch.Tensor, size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: float = 2.0,
+                        towers: int = 1) -> torch.Tensor:
+    """AlexNet Sect. 3.3 on ``(N, C, H, W)`` maps, fast: the sum of squares is one 1x1 convolution with
+    :func:`lrn_band`, the gradient is written out (:class:`_LRNFunction`). Half-precision inputs (bf16 autocast)
+    are normalised in float32 and returned in their own dtype; float64 stays float64 (for ``gradcheck``)."""
+    if x.dim() != 4:
+        raise ConfigError(f"LocalResponseNorm: input must be (N, C, H, W), got shape {tuple(x.shape)}")
+    with _autocast_off(x.device.type):
+        xf = x if x.dtype in (torch.float32, torch.float64) else x.float()
+        weight = lrn_band(x.shape[1], size, towers, x.device).to(xf.dtype) * alpha
+        return _LRNFunction.apply(xf, weight, beta, k).to(x.dtype)
+
+
 class LocalResponseNorm(nn.Module):
     """Local response normalisation exactly as AlexNet Sect. 3.3 writes it.
 
     ``b[i] = a[i] / (k + alpha * sum_{j=max(0, i-n/2)}^{min(N-1, i+n/2)} a[j]^2) ** beta`` with the paper's constants
-    k=2, n=5, alpha=1e-4, beta=0.75.
-
-    The pitfall: ``torch.nn.LocalResponseNorm(size, alpha, beta, k)`` divides ``alpha`` by ``size`` inside its
-    formula, so passing the paper's alpha=1e-4 normalises five times too weakly. This module passes ``alpha * size``
-    to torch's kernel, which makes the two formulas identical (tested against a direct loop in
-    :func:`reviewlib.scratch.local_response_norm`).
+    k=2, n=5, alpha=1e-4, beta=0.75. ``alpha`` multiplies the *sum*: ``torch.nn.LocalResponseNorm(size, alpha, beta,
+    k)`` divides ``alpha`` by ``size`` (the mean of the squares), so it equals this module only with ``alpha * size``
+    (tested, with the hand-written loop of :func:`reviewlib.nets.scratch.local_response_norm`).
 
     ``towers=2`` normalises each half of the channels on its own, as on the paper's two GPUs, where the "adjacent
-    kernel maps" of a GPU are the maps that GPU holds.
+    kernel maps" of a GPU are the maps that GPU holds. Computed by :func:`local_response_norm`, several times faster
+    than torch's LRN forward and backward.
     """
 
     row_kind = "lrn"
 
     def __init__(self, size: int = 5, alpha: float = 1e-4, beta: float = 0.75, k: float = 2.0, towers: int = 1):
         super().__init__()
+        if size < 1:
+            raise ConfigError(f"LocalResponseNorm: size must be at least 1, got {size}")
         self.size, self.alpha, self.beta, self.k, self.towers = size, alpha, beta, k, towers
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        parts = x.chunk(self.towers, dim=1) if self.towers > 1 else (x,)
-        out = [F.local_response_norm(p, self.size, alpha=self.alpha * self.size, beta=self.beta, k=self.k)
-               for p in parts]
-        return out[0] if len(out) == 1 else torch.cat(out, dim=1)
+        return local_response_norm(x, self.size, self.alpha, self.beta, self.k, self.towers)
 
     def extra_repr(self) -> str:
         return f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}, towers={self.towers}"
-
-
-def overlapping_max_pool(kernel_size: int = 3, stride: int = 2) -> nn.MaxPool2d:
-    """AlexNet Sect. 3.4: pooling windows of size z=3 spaced s=2 apart overlap (z > s).
-
-    ``overlapping_max_pool(2, 2)`` is the traditional non-overlapping pool the paper compares against.
-    """
-    return nn.MaxPool2d(kernel_size, stride)
 
 
 class TwoTowerConv(nn.Module):

@@ -16,9 +16,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .tables import layer_table
-from ..nets.arch import LRN, Conv, Pool
 from ..errors import ConfigError
+from ..nets.arch import Conv, Pool, trace
+from .plots import feature_map_plot, png_bytes
+from .tables import layer_table, layer_totals
 
 TABLE_COLUMNS = ["name", "kind", "kernel", "stride", "padding", "output", "neurons", "params", "macs", "rf"]
 
@@ -39,7 +40,8 @@ class Control:
 
 @dataclass
 class ExplorerState:
-    """One update's outcome: the full layer table (without the total row) and totals, or the error text."""
+    """One update's outcome: the full layer table and its totals (:func:`~reviewlib.review.tables.layer_totals`), or
+    the error text."""
 
     values: dict
     table: pd.DataFrame | None
@@ -77,47 +79,52 @@ class Explorer:
         except ConfigError as exc:
             self.state = ExplorerState(dict(self.values), None, None, str(exc))
             return self.state
-        total = table[table["name"] == "total"].iloc[0]
-        totals = {"params": int(total["params"]), "macs": int(total["macs"]), "neurons": int(total["neurons"])}
-        self.state = ExplorerState(dict(self.values), table[table["name"] != "total"].reset_index(drop=True),
-                                   totals, None)
+        self.state = ExplorerState(dict(self.values), table, layer_totals(table), None)
         return self.state
 
     def figure(self):
         """The feature-map size plot of the current state (None when the setting is impossible)."""
-        from .plots import feature_map_plot
-
         if self.state.table is None:
             return None
         return feature_map_plot(self.state.table, title=self.title or None)
 
     def widget(self, plot: bool = True):
-        """The ipywidgets front end: sliders/dropdowns, the totals line, the layer table and the size plot."""
-        import ipywidgets as w
-        from IPython.display import display
+        """The ipywidgets front end: sliders/dropdowns (labels shown in full), the totals line (or the ConfigError
+        text of an impossible setting), the layer table and, with ``plot``, the size plot (:meth:`figure`).
 
+        Every change redraws the table and the plot into their own ``Output``, cleared first; the figure is drawn to
+        a PNG there and not kept, so old figures do not pile up, and it shows whatever matplotlib backend is active.
+        """
+        import ipywidgets as w
+        from IPython.display import Image
+
+        full_label = {"description_width": "initial"}
         inputs = {}
         for c in self.controls.values():
             label = c.label or c.key
             if c.options is not None:
-                inputs[c.key] = w.Dropdown(options=list(c.options), value=c.value, description=label)
+                inputs[c.key] = w.Dropdown(options=list(c.options), value=c.value, description=label,
+                                           style=full_label)
             else:
                 inputs[c.key] = w.IntSlider(value=c.value, min=c.min, max=c.max, step=c.step, description=label,
-                                            continuous_update=False)
+                                            continuous_update=False, style=full_label)
         totals = w.HTML()
         totals.add_class("reviewlib-totals")
-        out = w.Output()
+        table_out, plot_out = w.Output(), w.Output()
+
+        def show(out, obj) -> None:  # replace what ``out`` shows by ``obj`` (nothing when None)
+            out.outputs = ()
+            if obj is not None:
+                out.append_display_data(obj)
 
         def render(*_):
             state = self.update(**{k: v.value for k, v in inputs.items()})
             style = "color:#b42318" if state.error else "color:#1a7f37"
             totals.value = f'<b style="{style}">{html.escape(state.summary)}</b>'
-            out.clear_output(wait=True)
-            with out:
-                if state.table is not None:
-                    display(state.table[TABLE_COLUMNS].style.format(thousands=",", na_rep=""))
-                    if plot:
-                        display(self.figure())
+            show(table_out, None if state.table is None else
+                 state.table[TABLE_COLUMNS].style.format(thousands=",", na_rep=""))
+            fig = self.figure() if plot else None
+            show(plot_out, None if fig is None else Image(data=png_bytes(fig), format="png"))
 
         for v in inputs.values():
             v.observe(render, names="value")
@@ -126,23 +133,27 @@ class Explorer:
             groups.setdefault(c.group, []).append(inputs[c.key])
         boxes = [w.VBox([w.HTML(f"<b>{html.escape(g)}</b>")] + items if g else items) for g, items in groups.items()]
         render()
-        self.inputs, self.totals_widget, self.output = inputs, totals, out
-        return w.VBox([w.HTML(f"<h4>{html.escape(self.title)}</h4>") if self.title else w.HTML(""),
-                       w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 1fr)")), totals, out])
+        self.inputs, self.totals_widget, self.output, self.plot_output = inputs, totals, table_out, plot_out
+        parts = [w.HTML(f"<h4>{html.escape(self.title)}</h4>") if self.title else w.HTML(""),
+                 w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 1fr)")), totals, table_out]
+        return w.VBox(parts + ([plot_out] if plot else []))
 
 
 def alexnet_explorer(variant: str = "paper") -> Explorer:
     """AlexNet's table made editable: each conv's channels, kernel, stride and padding, the pooling window and
-    stride, the FC widths and the input size (AlexNet Sect. 3.5; the widget of notebooks/01_alexnet)."""
+    stride, the FC widths and the input size (AlexNet Sect. 3.5; the widget of notebooks/01_alexnet).
+
+    A conv split over two GPUs (Sect. 3.2) has a channel slider that steps by 2 from an even value: each tower
+    holds half of the kernels.
+    """
     from ..nets.alexnet import ALEXNET_TABLES, FC_HIDDEN, PAPER_INPUT, AlexNet
 
     base = ALEXNET_TABLES[variant]
     convs = [s for s in base if isinstance(s, Conv)]
     pool = next(s for s in base if isinstance(s, Pool))
-    step = 2 if variant == "paper" else 1  # two towers need even channel counts
     controls = [Control("image_size", PAPER_INPUT if variant == "paper" else 224, 32, 512, 1, group="input")]
     for s in convs:
-        controls += [Control(f"{s.name}_channels", s.out, step, 1024, step, group=s.name),
+        controls += [Control(f"{s.name}_channels", s.out, s.towers, 1024, s.towers, group=s.name),
                      Control(f"{s.name}_kernel", s.kernel, 1, 15, group=s.name),
                      Control(f"{s.name}_stride", s.stride, 1, 8, group=s.name),
                      Control(f"{s.name}_padding", s.padding, 0, 7, group=s.name)]
@@ -159,11 +170,8 @@ def alexnet_explorer(variant: str = "paper") -> Explorer:
                             stride=v[f"{s.name}_stride"], padding=v[f"{s.name}_padding"])
             elif isinstance(s, Pool):
                 s = replace(s, kernel=v["pool_kernel"], stride=v["pool_stride"])
-            elif isinstance(s, LRN):
-                pass
             specs.append(s)
         size = v["image_size"]
-        from ..nets.arch import trace
         trace(specs, (3, size, size))  # an impossible setting fails here, before any module exists
         model = AlexNet(specs, 1000, image_size=size, adaptive_pool=None if variant == "paper" else 6,
                         hidden=(v["fc6"], v["fc7"]), name=f"AlexNet ({variant})")

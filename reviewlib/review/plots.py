@@ -7,6 +7,7 @@ at the repository root; ``save`` may instead be an explicit path (any suffix mat
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Mapping
@@ -16,7 +17,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-__all__ = ["FIGURES_DIR", "KIND_COLOURS", "save_figure", "feature_map_plot", "param_breakdown_plot",
+from .tables import layer_totals
+
+__all__ = ["FIGURES_DIR", "KIND_COLOURS", "save_figure", "png_bytes", "feature_map_plot", "param_breakdown_plot",
            "compare_models_plot"]
 
 #: ``figures/`` at the repository root (beside ``reviewlib/``); the environment variable REVIEWLIB_FIGURES overrides.
@@ -31,10 +34,9 @@ def _rows(table: pd.DataFrame) -> pd.DataFrame:
     missing = {"name", "kind"} - set(table.columns)
     if missing:
         raise ValueError(f"expected a reviewlib.review.tables.layer_table DataFrame; missing columns {sorted(missing)}")
-    rows = table[table["name"] != "total"]
-    if rows.empty:
+    if table.empty:
         raise ValueError("the layer table has no layer rows to plot")
-    return rows.reset_index(drop=True)
+    return table.reset_index(drop=True)
 
 
 def save_figure(fig: Figure, name: str | os.PathLike, *, dpi: int = 120) -> Path:
@@ -62,6 +64,13 @@ def save_figure(fig: Figure, name: str | os.PathLike, *, dpi: int = 120) -> Path
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def png_bytes(fig: Figure, *, dpi: int = 80) -> bytes:
+    """``fig`` as PNG bytes (what a widget shows; no file, no pyplot state)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
 
 
 def _finish(fig: Figure, save: str | os.PathLike | None) -> Figure:
@@ -123,18 +132,13 @@ def param_breakdown_plot(table: pd.DataFrame, log: bool = True, save: str | os.P
 
 def compare_models_plot(tables: Mapping[str, pd.DataFrame], column: str = "params", log: bool = False,
                         save: str | os.PathLike | None = None, title: str | None = None) -> Figure:
-    """One bar per model of a total from its layer table: ``params``, ``macs`` or ``neurons``
-    (e.g. GoogLeNet's "12x fewer parameters" than AlexNet, Sect. 1)."""
+    """One bar per model of a total of its layer table (:func:`reviewlib.review.tables.layer_totals`): ``params``,
+    ``macs`` or ``neurons`` (e.g. GoogLeNet's "12x fewer parameters" than AlexNet, Sect. 1)."""
     if column not in ("params", "macs", "neurons"):
         raise ValueError(f"column={column!r}: use 'params', 'macs' or 'neurons'")
     if not tables:
         raise ValueError("compare_models_plot needs at least one {name: layer_table} entry")
-    values = {}
-    for name, table in tables.items():
-        tot = table[table["name"] == "total"]
-        if tot.empty:
-            raise ValueError(f"{name}: the table has no 'total' row; build it with layer_table(..., total=True)")
-        values[name] = float(tot[column].iloc[0])
+    values = {name: float(layer_totals(_rows(table))[column]) for name, table in tables.items()}
     scale, unit = (1e9, "G") if max(values.values()) >= 1e9 else (1e6, "M")
     fig = Figure(figsize=(max(4.5, 1.1 * len(values) + 2), 3.8), layout="constrained")
     ax = fig.add_subplot()

@@ -1,92 +1,72 @@
-"""Does CPU augmentation keep the model fed? (AlexNet Sect. 4.1: augmentation is "computationally free" because it
-runs on the CPU while the GPU trains on the previous batch.)
+"""How fast are the batches alone (no model)? The per-image PIL DataLoader against the batched path.
 
-For each paper's training augmentation, prints the loader's images/s with 0, 1 and 2 DataLoader workers and the
-training step's images/s (forward + backward + SGD step) of that paper's model at the budget's size, and says
-whether the training step would be starved. Run from the repo root:
+For each paper's study augmentation, images/s of
 
-    .venv/bin/python benchmarks/loader_throughput.py                 # the study budget, data from find_data()
-    .venv/bin/python benchmarks/loader_throughput.py --budget paper --workers 0 4 8 --batches 20
-    REVIEWLIB_DATA=../shared/data/tiny-imagenet-10 .venv/bin/python benchmarks/loader_throughput.py
+* ``pil``: the per-image path (``reviewlib.data.files.get_datasets`` + ``make_loader``: decode, augment with
+  ``torchvision.transforms.v2`` on PIL images, collate) with 0, 1 and 2 DataLoader workers;
+* ``batched``: :class:`reviewlib.data.Batches` over a store decoded once (:func:`reviewlib.data.load_store`), the
+  same papers' augmentations as batched tensor ops on the device (:mod:`benchmarks.pipeline`'s ``STUDY``).
 
-Takes a few minutes on a laptop CPU at the study budget; not part of the tests.
+Not a test; numbers on a shared machine are noisy. Run from the repo root:
+
+    .venv/bin/python -m benchmarks.loader_throughput [--batches 10] [--workers 0 1 2] [--device cpu]
 """
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
+import time
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import pandas as pd
+import torch
 
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
+from reviewlib.data import Batches, load_store
+from reviewlib.data.files import get_datasets, make_loader
 
-from reviewlib.budget import get_budget  # noqa: E402
-from reviewlib.data.files import get_datasets, make_loader, measure_throughput  # noqa: E402
-from reviewlib.device import describe_device, pick_device  # noqa: E402
-
-MODELS = {"alexnet": "alexnet_paper", "vgg": "vgg16", "googlenet": "googlenet_paper"}
+from .common import load_average, set_threads, sync, to_text
+from .pipeline import BATCH_SIZE, STORE_SIDE, STUDY, data_root
 
 
-def _model(paper: str, name: str, num_classes: int, budget):
-    """The paper's model at the budget's width, or None (with a note) when reviewlib.nets cannot build it."""
-    try:
-        from reviewlib.nets import build_model
-    except ImportError as err:
-        print(f"  (reviewlib.nets not available: {err}; no training-step numbers)")
-        return None
-    try:
-        return build_model(name, num_classes=num_classes, width=budget.width,
-                           image_size=budget.image_size_for(paper))
-    except Exception as err:  # noqa: BLE001 - a benchmark reports and goes on
-        print(f"  (cannot build {name}: {type(err).__name__}: {err}; no training-step numbers)")
-        return None
+def images_per_s(batches, n: int, device) -> float:
+    """Images/s over ``n`` batches of an iterable of (x, y), after one untimed batch (start-up)."""
+    it = iter(batches)
+    next(it)
+    images, t0 = 0, time.perf_counter()
+    for _ in range(n):
+        x, _ = next(it)
+        images += len(x)
+    sync(device)
+    return images / (time.perf_counter() - t0)
 
 
 def main(argv=None) -> pd.DataFrame:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--budget", default="study")
-    p.add_argument("--root", default=None, help="data root (default: find_data's search)")
-    p.add_argument("--papers", nargs="+", default=list(MODELS), choices=list(MODELS))
+    p.add_argument("--root", default=None)
     p.add_argument("--workers", nargs="+", type=int, default=[0, 1, 2])
     p.add_argument("--batches", type=int, default=10, help="batches timed per measurement")
-    p.add_argument("--batch-size", type=int, default=None, help="default: the budget's")
-    p.add_argument("--device", default=None)
-    p.add_argument("--no-download", action="store_true", help="never try the network for Imagenette")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=None)
     args = p.parse_args(argv)
-
-    budget = get_budget(args.budget)
-    device = pick_device(args.device)
-    batch_size = args.batch_size or budget.batch_size
-    print(f"budget {budget.name}: image {budget.image_size} px, width {budget.width}, batch {batch_size}; "
-          f"device {describe_device(device)}; torch threads {torch.get_num_threads()}")
+    threads = set_threads(args.threads)
+    root = args.root or str(data_root())
+    device = torch.device(args.device)
+    print(f"batches alone: {threads} torch thread(s), load {load_average()}, device {device}, data {root}")
+    store = load_store(root, "train", side=STORE_SIDE)
     rows = []
-    for paper in args.papers:
-        train_ds, _, source = get_datasets(paper, budget, root=args.root,
-                                           download=False if args.no_download else None)
-        print(f"\n{paper}: {len(train_ds)} training images from {source.description}")
-        train_ips = None
-        model = _model(paper, MODELS[paper], len(train_ds.wnids), budget)
-        for workers in args.workers:
-            loader = make_loader(train_ds, batch_size, train=True, num_workers=workers, device=device)
-            r = measure_throughput(loader, model if train_ips is None else None, batches=args.batches,
-                                   device=device)
-            train_ips = r["train_images_per_s"] if r["train_images_per_s"] is not None else train_ips
-            rows.append({"paper": paper, "model": MODELS[paper] if model is not None else None,
-                         "workers": workers, "loader_img_s": r["loader_images_per_s"],
-                         "train_step_img_s": train_ips, "startup_s": r["startup_s"]})
+    for model, (paper, side, transform) in STUDY.items():
+        b = Batches.from_store(store, transform, BATCH_SIZE, shuffle=True, seed=0, device=device)
+        rows.append({"paper": paper, "path": "batched", "workers": 0,
+                     "img_s": images_per_s(b.epoch(0), args.batches, device)})
+        train_ds, _, _ = get_datasets(paper, "study", root=root, download=False)
+        for w in args.workers:
+            loader = make_loader(train_ds, BATCH_SIZE, train=True, num_workers=w, device=device)
+            rows.append({"paper": paper, "path": "pil", "workers": w,
+                         "img_s": images_per_s(loader, args.batches, device)})
             del loader
-            line = f"  workers={workers}: loader {r['loader_images_per_s']:8.1f} img/s"
-            if train_ips:
-                verdict = "starved" if r["loader_images_per_s"] < train_ips else "keeps up"
-                line += f" | train step {train_ips:8.1f} img/s ({MODELS[paper]}) -> {verdict}"
-            print(line, flush=True)
+        print(f"  {paper}: batched {rows[-1 - len(args.workers)]['img_s']:.0f} img/s, per-image PIL "
+              + ", ".join(f"{r['img_s']:.0f} ({r['workers']} workers)" for r in rows[-len(args.workers):]), flush=True)
     table = pd.DataFrame(rows)
-    if not table.empty and table["train_step_img_s"].notna().any():
-        table["ratio"] = table["loader_img_s"] / table["train_step_img_s"]
-        table["starved"] = table["ratio"] < 1
-    print("\n" + table.round(2).to_string(index=False))
+    table["load"] = load_average()
+    print(to_text(table))
     return table
 
 

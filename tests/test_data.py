@@ -1,4 +1,5 @@
-"""ImageNet subsets (reviewlib.data) on the real images in ../shared/data, bad files, the synthetic stand-in."""
+"""Finding data and choosing files (reviewlib.data: sources, labels, subset, the per-image loader) on the real images
+in ../shared/data, bad files, the synthetic stand-in, and the old API kept in reviewlib.data.files."""
 import hashlib
 import pickle
 import socket
@@ -12,13 +13,16 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-from reviewlib.data import files as data
-from reviewlib.data.augment import eval_transform
 from reviewlib.budget import get_budget
+from reviewlib.data import files as data
+from reviewlib.data import sources
+from reviewlib.data.augment import eval_transform
 from reviewlib.data.files import (
     BadSample, DataSource, class_names_for, detect_layout, find_data, get_datasets, load_split, make_loader,
     make_synthetic_imagenet, measure_throughput,
 )
+from reviewlib.data.subset import select
+from reviewlib.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SAMPLES = SHARED / "imagenet-samples"
@@ -354,7 +358,7 @@ def test_find_data_env_points_at_tiny(monkeypatch, tiny, tmp_path):
     monkeypatch.setenv(data.ENV_DATA, str(tiny.parent))  # a folder holding datasets
     assert find_data("smoke", data_dir=tmp_path).layout in ("tiny", "ilsvrc")
     monkeypatch.setenv(data.ENV_DATA, str(tmp_path / "missing"))
-    with pytest.raises(FileNotFoundError, match="REVIEWLIB_DATA"):
+    with pytest.raises(DataError, match="REVIEWLIB_DATA.*missing does not exist"):
         find_data("smoke", data_dir=tmp_path)
 
 
@@ -405,11 +409,71 @@ def test_class_names_for_all_1000_and_fallbacks():
 
 
 def test_detect_layout_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(DataError, match="nope does not exist; point"):
         detect_layout(tmp_path / "nope")
-    with pytest.raises(ValueError, match="train/<wnid>"):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="empty is empty"):
+        detect_layout(tmp_path / "empty")
+    (tmp_path / "notes.txt").write_text("not a dataset")
+    with pytest.raises(DataError, match=f"no known dataset layout in {tmp_path}: expected train/<wnid>"):
         detect_layout(tmp_path)
+    assert issubclass(DataError, ValueError)
     (tmp_path / "imagenette2-160" / "train" / "n01440764").mkdir(parents=True)
     assert detect_layout(tmp_path / "imagenette2-160") == "imagenette"
     (tmp_path / "flowers" / "train" / "rose").mkdir(parents=True)
     assert detect_layout(tmp_path / "flowers") == "imagefolder"
+
+
+# -------------------------------------------------------------------------------------- find_data (plain values)
+def test_find_data_plain_values_sizes_the_stand_in(tmp_path, no_network):
+    src = sources.find_data(data_dir=tmp_path, classes=3, train_per_class=4, val_per_class=2, image_side=40)
+    assert src.synthetic and src.root == tmp_path / "synthetic-3" and no_network == []  # download=False: no probe
+    train = select(src, "train")
+    assert train.wnids == tuple(f"s{k:08d}" for k in range(3)) and len(train.paths) == 12
+    assert len(select(src, "val").paths) == 6
+    with Image.open(train.paths[0]) as im:
+        assert im.size == (64, 64)  # at least 64 px
+    # asked to download, offline: one probe, then the stand-in (no exception)
+    again = sources.find_data(data_dir=tmp_path, download=True, classes=3, train_per_class=4, val_per_class=2)
+    assert again.root == src.root and len(no_network) == 1
+
+
+def test_find_data_plain_values_root_and_env(monkeypatch, tiny, tmp_path):
+    assert sources.find_data(tiny).layout == "tiny"
+    monkeypatch.setenv(sources.ENV_DATA, str(tiny.parent))
+    assert not sources.find_data(data_dir=tmp_path).synthetic
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match="root: data folder .*empty is empty"):
+        sources.find_data(tmp_path / "empty")
+
+
+def test_select_labels_agree_between_splits(tiny):
+    train = select(tiny, "train", classes=4, per_class=5)
+    val = select(tiny, "val", classes=list(train.wnids))
+    assert val.wnids == train.wnids and set(val.labels) == {0, 1, 2, 3}
+    assert len(train.paths) == 20 and len(val.paths) == 200
+    with pytest.raises(DataError, match="asked for 11 classes"):
+        select(tiny, "train", classes=11)
+    with pytest.raises(ValueError, match="split"):
+        select(tiny, "test")
+
+
+def test_flat_val_without_ground_truth_names_the_fix(tmp_path, samples):
+    root = tmp_path / "flat"
+    (root / "val").mkdir(parents=True)
+    (root / "val" / "ILSVRC2012_val_00000001.JPEG").symlink_to(next(iter(samples.values())))
+    assert detect_layout(root) == "ilsvrc"
+    with pytest.raises(DataError, match="no class folders and no ground truth: add LOC_val_solution.csv"):
+        load_split(root, "val")
+
+
+def test_measure_throughput_is_loaded_lazily_from_the_benchmarks():
+    import subprocess
+    import sys
+
+    code = ("import sys, reviewlib.data.files as f; assert 'reviewlib.train' not in sys.modules; "
+            "assert 'benchmarks.pipeline' not in sys.modules; m = f.measure_throughput; "
+            "print(m.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "benchmarks.pipeline"

@@ -1,29 +1,35 @@
-"""The three papers' training augmentations and the common evaluation transform.
+"""The three papers' training augmentations and the evaluation centre crop, as batched tensor ops on the device.
 
-Built from ``torchvision.transforms.v2`` wherever it has the piece; the one piece it lacks, AlexNet's PCA colour
-noise ("fancy PCA", AlexNet Sect. 4.1), is hand-written here because it is part of what the review is about.
+Every transform takes a uint8 batch ``[B, 3, S, S]`` (the squares of :mod:`reviewlib.data.store`) already on the
+training device (CUDA, MPS or CPU) and returns a normalized float32 batch ``[B, 3, crop, crop]``. Each is a small
+frozen dataclass with
 
-Every size scales with the budget's ``image_size``: the papers' 224-pixel crop from a 256-pixel short side becomes
-``image_size`` from ``round(image_size * 256 / 224)``; AlexNet's real 227-pixel input and VGG's S range [256, 512]
-scale the same way. Geometric steps run on the PIL image (cheap, and PIL has the "area" filter GoogLeNet asks for),
-then the image becomes a float tensor in [0, 1], colour noise is added, and it is normalized with ImageNet's
-mean and std. The output is a plain ``float32`` tensor ``[3, crop, crop]``.
+- ``draw(n, generator) -> Draws``: all of its randomness, drawn on the CPU from a ``torch.Generator`` (crop boxes in
+  [0, 1] coordinates of the stored square, flips, PCA alphas, photometric factors and order, interpolations), so a
+  run is the same on every device and a batch can be redrawn from its seed alone;
+- ``apply(x, draws)``: the pixels, on ``x``'s device;
+- ``__call__(x, generator)``: both.
+
+Sizes are plain ints: ``resize`` is the short side the crops are taken from (256 for a 224 crop: :func:`resize_side`),
+``crop`` the output side, which the caller chooses (227 for the paper's AlexNet is the caller's business).
+Given the same draws, ``apply`` equals a per-image pipeline of ``torchvision.transforms.v2.functional`` calls
+(resize, crop, hflip, adjust_brightness / contrast / saturation, normalize) on the uint8 image converted to float
+(tested); where resampling differs from torchvision's (shrinking with antialias) :mod:`.resample` says how.
+The per-image PIL versions of the old API live in :mod:`reviewlib.data.pil_transforms` and are re-exported here.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import torch
-from torch import nn
-from torchvision.transforms import v2
-from torchvision.transforms.v2 import InterpolationMode
 
-PAPERS = ("alexnet", "vgg", "googlenet")
+from .resample import MODES, crop_resize
 
 # torchvision's preset values (the ImageNet training-set channel statistics on [0, 1] pixels).
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-
 # The widely used RGB PCA of ImageNet training pixels on [0, 1] (fb.resnet.torch ``datasets/imagenet.lua``, copied by
 # most AlexNet reimplementations). Columns of IMAGENET_EIGVEC are the eigenvectors, IMAGENET_EIGVAL their eigenvalues.
 IMAGENET_EIGVAL = (0.2175, 0.0188, 0.0045)
@@ -32,242 +38,343 @@ IMAGENET_EIGVEC = (
     (-0.5808, -0.0045, -0.8140),
     (-0.5836, -0.6948, 0.4203),
 )
+GREY = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale weights (ITU-R BT.601 luma)
 
 
-def _check_paper(paper: str) -> str:
-    key = str(paper).lower()
-    if key not in PAPERS:
-        raise ValueError(f"unknown paper {paper!r}; choose one of {', '.join(PAPERS)}")
-    return key
+def resize_side(size: int) -> int:
+    """The short side crops of ``size`` are taken from: 256 for the papers' 224, scaled alike (AlexNet Sect. 2)."""
+    return round(size * 256 / 224)
 
 
-def _check_size(image_size: int) -> int:
-    if not isinstance(image_size, int) or image_size < 8:
-        raise ValueError(f"image_size must be an int >= 8 (the training crop in pixels), got {image_size!r}")
-    return image_size
+@dataclass(frozen=True)
+class Draws:
+    """The random choices of one batch (CPU tensors; ``n`` = batch size)."""
+
+    boxes: torch.Tensor  # [n, 4] float64: (x0, y0, x1, y1) in [0, 1] of the stored square
+    flip: torch.Tensor  # [n] bool: mirror left-right
+    alpha: torch.Tensor  # [n, 3]: PCA colour-noise coefficients (AlexNet Sect. 4.1), already times sigma
+    modes: torch.Tensor | None = None  # [n] int64: interpolation, an index into resample.MODES
+    factors: torch.Tensor | None = None  # [n, 3] float32: brightness, contrast, saturation factors
+    order: torch.Tensor | None = None  # [n, 3] int64: the order those three are applied in (0, 1, 2 permuted)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
 
 
-def resize_size(image_size: int) -> int:
-    """Short side to rescale to before cropping: 256 for a 224 crop, scaled alike (same as ``Budget.resize_size``)."""
-    return round(image_size * 256 / 224)
+def _check_batch(x: torch.Tensor) -> None:
+    if x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] != 3 or x.shape[2] != x.shape[3]:
+        raise ValueError(f"expected a uint8 batch [B, 3, S, S] (stored squares), got {x.dtype} {tuple(x.shape)}")
 
 
-def crop_size(paper: str, image_size: int, variant: str = "paper") -> int:
-    """The crop a model takes: 227/224 of ``image_size`` for the AlexNet paper model, else ``image_size``.
+def _pca_tuples(pca) -> tuple[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+    eigval, eigvec = (IMAGENET_EIGVAL, IMAGENET_EIGVEC) if pca is None else pca
+    eigval = torch.as_tensor(eigval, dtype=torch.float64).flatten()
+    eigvec = torch.as_tensor(eigvec, dtype=torch.float64)
+    if eigvec.shape != (3, eigval.numel()):
+        raise ValueError(f"pca: eigvec must be [3, k] with k = len(eigval) = {eigval.numel()}, got "
+                         f"{tuple(eigvec.shape)}; pass the eigenvectors as columns")
+    return tuple(eigval.tolist()), tuple(tuple(r) for r in eigvec.tolist())
 
-    AlexNet Sect. 3.5 says 224x224, but its first layer (11x11, stride 4, no padding) only gives 55x55 maps from a
-    227x227 input; the ``"paper"`` variant uses that real size, torchvision's AlexNet (padding 2) takes 224.
+
+def colour_shift(alpha: torch.Tensor, pca) -> torch.Tensor:
+    """AlexNet Sect. 4.1: the RGB shift ``[p1, p2, p3] [a1 l1, a2 l2, a3 l3]^T`` added to every pixel of an image;
+    ``[n, 3]`` float64 for alphas ``[n, k]`` and ``pca = (eigval [k], eigvec [3, k])``."""
+    eigval, eigvec = (torch.tensor(t, dtype=torch.float64) for t in pca)
+    return (alpha.double()[:, :eigval.numel()] * eigval) @ eigvec.T
+
+
+def normalize_(out: torch.Tensor, shift: torch.Tensor | None = None, scale: float = 1.0) -> torch.Tensor:
+    """In place: ``(scale * out + shift - mean) / std`` per image and channel (ImageNet statistics on [0, 1]
+    pixels; ``scale=1/255`` for 0-255 values)."""
+    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float64)
+    std = torch.tensor(IMAGENET_STD, dtype=torch.float64)
+    shift = torch.zeros(len(out), 3, dtype=torch.float64) if shift is None else shift
+    bias = ((shift - mean) / std).to(out.device, out.dtype)
+    return out.mul_((scale / std).to(out.device, out.dtype)[None, :, None, None]).add_(bias[:, :, None, None])
+
+
+def crop_and_normalize(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None) -> torch.Tensor:
+    """The boxes of ``draws`` cut from the uint8 squares ``x``, resized to ``crop``, flipped, PCA-shifted and
+    normalised. Each output pixel is a weighted mean of stored pixels (weights summing to one), so colouring before
+    or after resampling gives the same numbers; it is done on whichever of the two tensors is smaller."""
+    x = x.float()
+    if x.shape[-1] < crop:
+        return crop_resize(normalize_(x, shift, 1 / 255), draws.boxes, crop, flip=draws.flip)
+    return normalize_(crop_resize(x, draws.boxes, crop, flip=draws.flip), shift, 1 / 255)
+
+
+def photometric_(x: torch.Tensor, factors: torch.Tensor, order: torch.Tensor) -> torch.Tensor:
+    """In place on [0, 1] images ``[n, 3, H, W]``: Howard's (2013) brightness, contrast and saturation changes, in
+    each image's own ``order``, with torchvision's formulas: ``clamp(f * x + (1 - f) * ref, 0, 1)`` where ``ref`` is
+    0 (brightness), the image's mean grey level (contrast) or its grey image (saturation)."""
+    factors = factors.to(x.device, x.dtype)
+    order = order.to(x.device)
+    for step in range(3):
+        op = order[:, step, None, None, None]  # [n, 1, 1, 1]: 0 brightness, 1 contrast, 2 saturation
+        f = factors.gather(1, order[:, step, None])[:, :, None, None]
+        grey = x[:, 0:1].mul(GREY[0]).add_(x[:, 1:2], alpha=GREY[1]).add_(x[:, 2:3], alpha=GREY[2])
+        mean = grey.mean(dim=(-2, -1), keepdim=True)
+        ref = grey.mul_(op == 2).add_(mean * (op == 1))  # the grey image, its mean, or 0
+        torch.lerp(ref.expand_as(x), x, f, out=x).clamp_(0, 1)  # f * x + (1 - f) * ref
+    return x
+
+
+class _Transform:
+    """``__call__`` = ``apply(x, draw(len(x), generator))``."""
+
+    crop: int
+
+    def draw(self, n: int, generator: torch.Generator | None = None) -> Draws:
+        raise NotImplementedError
+
+    def apply(self, x: torch.Tensor, draws: Draws) -> torch.Tensor:
+        raise NotImplementedError
+
+    def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.apply(x, self.draw(len(x), generator))
+
+    def _flips(self, n: int, g) -> torch.Tensor:  # drawn even when off, so the other draws do not move
+        return (torch.rand(n, generator=g) < 0.5) & bool(getattr(self, "flip", True))
+
+    def _alphas(self, n: int, g) -> torch.Tensor:
+        return torch.randn(n, 3, generator=g, dtype=torch.float64) * getattr(self, "pca_sigma", 0.0)
+
+    def _shift(self, draws: Draws) -> torch.Tensor | None:
+        return colour_shift(draws.alpha, self.pca) if getattr(self, "pca_sigma", 0.0) else None
+
+
+def _check_sizes(name: str, **sizes: int) -> None:
+    for key, value in sizes.items():
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: {key} must be an int >= 1 (pixels), got {value!r}")
+
+
+def _square_boxes(offsets: torch.Tensor, crop: int, side: torch.Tensor | int) -> torch.Tensor:
+    """Boxes of a ``crop``-pixel square at integer ``offsets [n, 2]`` (x, y) in a square of ``side`` pixels."""
+    side = torch.as_tensor(side, dtype=torch.float64).reshape(-1, 1)
+    start = offsets.double() / side
+    return torch.cat([start, start + crop / side], dim=1)
+
+
+@dataclass(frozen=True)
+class AlexNetTrain(_Transform):
+    """AlexNet Sect. 2 and 4.1: the short side rescaled to ``resize`` and the central ``resize x resize`` square
+    kept (the stored square, rescaled), a random ``crop x crop`` patch at an integer offset, a horizontal flip with
+    probability 1/2, and the PCA colour noise ``alpha ~ N(0, pca_sigma)`` per image (``pca = (eigval, eigvec)``,
+    ImageNet's by default; ``pca_sigma=0`` turns it off); then ImageNet normalisation.
+
+    Equals ``resize(resize) -> crop(top, left, crop, crop) -> hflip -> + shift -> normalize`` per image; exactly
+    when ``resize`` >= the stored side (upsampling), within roi_align's box filter otherwise (:mod:`.resample`).
     """
-    paper = _check_paper(paper)
-    _check_size(image_size)
-    if variant not in ("paper", "torchvision"):
-        raise ValueError(f"unknown variant {variant!r}; choose 'paper' or 'torchvision'")
-    if paper == "alexnet" and variant == "paper":
-        return round(image_size * 227 / 224)
-    return image_size
+
+    resize: int
+    crop: int
+    pca_sigma: float = 0.1
+    flip: bool = True
+    pca: tuple | None = field(default=None, repr=False)  # (eigval, eigvec); None: ImageNet's
+
+    def __post_init__(self) -> None:
+        _check_sizes("AlexNetTrain", resize=self.resize, crop=self.crop)
+        if self.crop > self.resize:
+            raise ValueError(f"AlexNetTrain: crop {self.crop} is larger than the {self.resize}-pixel square")
+        object.__setattr__(self, "pca", _pca_tuples(self.pca))
+
+    def draw(self, n: int, generator: torch.Generator | None = None) -> Draws:
+        offsets = torch.randint(0, self.resize - self.crop + 1, (n, 2), generator=generator)
+        return Draws(_square_boxes(offsets, self.crop, self.resize), self._flips(n, generator),
+                     self._alphas(n, generator))
+
+    def apply(self, x: torch.Tensor, draws: Draws) -> torch.Tensor:
+        _check_batch(x)
+        return crop_and_normalize(x, draws, self.crop, self._shift(draws))
 
 
-def vgg_scale_range(image_size: int) -> tuple[int, int]:
-    """VGG's multi-scale training range [S_min, S_max] = [256, 512] for a 224 crop, scaled (VGG Sect. 3.1)."""
-    return round(image_size * 256 / 224), round(image_size * 512 / 224)
-
-
-class PCAColorNoise(nn.Module):
-    """AlexNet Sect. 4.1, "altering the intensities of the RGB channels": add ``eigvec @ (alpha * eigval)`` to every
-    pixel, with ``alpha ~ N(0, sigma)`` (sigma = 0.1 in the paper) drawn afresh for each image on each call.
-
-    Hand-written: ``torchvision.transforms.v2`` has no PCA lighting. Works on float tensors ``[3, H, W]`` or
-    ``[N, 3, H, W]`` (one alpha per image) on the [0, 1] scale, i.e. after ``v2.ToDtype(torch.float32, scale=True)``
-    and before ``v2.Normalize``. ``eigvec`` holds the eigenvectors as columns (as ``torch.linalg.eigh`` returns them).
+@dataclass(frozen=True)
+class VGGTrain(_Transform):
+    """VGG Sect. 3.1: scale jittering, the training scale S drawn per image uniformly from the integers
+    [``s_min``, ``s_max``] (``s_min == s_max``: single-scale training), the image rescaled to short side S, a random
+    ``crop x crop`` patch (one per image per step), a horizontal flip and AlexNet's "random RGB colour shift" (PCA
+    noise, ``pca_sigma``); then ImageNet normalisation. Crops come from the stored central square, not from the
+    whole rescaled image (the same for square images such as Tiny ImageNet's).
     """
 
-    def __init__(self, sigma: float = 0.1, eigval: Sequence[float] | torch.Tensor = IMAGENET_EIGVAL,
-                 eigvec: Sequence[Sequence[float]] | torch.Tensor = IMAGENET_EIGVEC) -> None:
-        super().__init__()
-        eigval = torch.as_tensor(eigval, dtype=torch.float32).flatten()
-        eigvec = torch.as_tensor(eigvec, dtype=torch.float32)
-        if sigma < 0:
-            raise ValueError(f"PCAColorNoise: sigma must be >= 0, got {sigma}")
-        if eigvec.ndim != 2 or eigvec.shape[0] != 3 or eigvec.shape[1] != eigval.numel():
-            raise ValueError(
-                f"PCAColorNoise: eigvec must be [3, k] with k = len(eigval) = {eigval.numel()}, got "
-                f"{tuple(eigvec.shape)}; pass the eigenvectors as columns"
-            )
-        self.sigma = float(sigma)
-        self.register_buffer("eigval", eigval, persistent=False)
-        self.register_buffer("eigvec", eigvec, persistent=False)
+    s_min: int
+    s_max: int
+    crop: int
+    pca_sigma: float = 0.1
+    flip: bool = True
+    pca: tuple | None = field(default=None, repr=False)  # (eigval, eigvec); None: ImageNet's
 
-    def forward(self, img: torch.Tensor) -> torch.Tensor:
-        if not torch.is_tensor(img) or not img.is_floating_point():
-            raise TypeError(
-                "PCAColorNoise needs a float image tensor on [0, 1]; put it after "
-                "v2.ToDtype(torch.float32, scale=True)"
-            )
-        if img.ndim < 3 or img.shape[-3] != 3:
-            raise ValueError(f"PCAColorNoise needs RGB images [..., 3, H, W], got shape {tuple(img.shape)}")
-        if self.sigma == 0:
-            return img
-        batch = img.shape[:-3]
-        alpha = torch.randn(*batch, self.eigval.numel()) * self.sigma  # CPU RNG: reproducible per worker seed
-        alpha = alpha.to(device=img.device, dtype=img.dtype)
-        shift = (alpha * self.eigval.to(img)) @ self.eigvec.to(img).T  # [..., 3]
-        out = img + shift[..., :, None, None]
-        return out.as_subclass(type(img)) if type(img) is not torch.Tensor else out
+    def __post_init__(self) -> None:
+        _check_sizes("VGGTrain", s_min=self.s_min, s_max=self.s_max, crop=self.crop)
+        if not self.crop <= self.s_min <= self.s_max:
+            raise ValueError(f"VGGTrain: need crop <= s_min <= s_max, got crop {self.crop}, S in "
+                             f"[{self.s_min}, {self.s_max}] (pixels)")
+        object.__setattr__(self, "pca", _pca_tuples(self.pca))
 
-    def extra_repr(self) -> str:
-        return f"sigma={self.sigma}, eigval={[round(v, 4) for v in self.eigval.tolist()]}"
+    def draw(self, n: int, generator: torch.Generator | None = None) -> Draws:
+        s = torch.randint(self.s_min, self.s_max + 1, (n,), generator=generator)
+        u = torch.rand(n, 2, generator=generator, dtype=torch.float64)
+        offsets = (u * (s - self.crop + 1)[:, None]).floor()
+        return Draws(_square_boxes(offsets, self.crop, s), self._flips(n, generator), self._alphas(n, generator))
+
+    def apply(self, x: torch.Tensor, draws: Draws) -> torch.Tensor:
+        _check_batch(x)
+        return crop_and_normalize(x, draws, self.crop, self._shift(draws))
 
 
-def _to_float_tensor(img) -> torch.Tensor:
-    if torch.is_tensor(img):
-        t = img
-    else:
-        t = v2.functional.pil_to_tensor(img.convert("RGB"))
-    if not t.is_floating_point():
-        t = t.float() / 255.0
-    return t
+@dataclass(frozen=True)
+class GoogLeNetTrain(_Transform):
+    """GoogLeNet Sect. 6: "patches of the image whose size is distributed evenly between 8% and 100% of the image
+    area with aspect ratio constrained to the interval [3/4, 4/3]" (``area``, ``ratio``; as torchvision's
+    RandomResizedCrop: ten tries, else the whole square, here in continuous [0, 1] coordinates), resized to ``crop``
+    with an interpolation drawn per image from ``modes`` ("bilinear, area, nearest neighbor and cubic, with equal
+    probability"), Howard's photometric distortions (brightness, contrast, saturation factors uniform in
+    [1 - ``photometric``, 1 + ``photometric``], applied in a random order per image, in float without rounding to
+    8 bits between them), a horizontal flip, and PCA colour noise (``pca_sigma``); then ImageNet normalisation.
+    """
+
+    crop: int
+    area: tuple[float, float] = (0.08, 1.0)
+    ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    photometric: float = 0.4
+    pca_sigma: float = 0.1
+    flip: bool = True
+    modes: tuple[str, ...] = MODES
+    pca: tuple | None = field(default=None, repr=False)  # (eigval, eigvec); None: ImageNet's
+    tries: int = field(default=10, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_sizes("GoogLeNetTrain", crop=self.crop)
+        if not 0 < self.area[0] <= self.area[1] <= 1:
+            raise ValueError(f"GoogLeNetTrain: area must be (lo, hi) with 0 < lo <= hi <= 1, got {self.area}")
+        if not 0 < self.ratio[0] <= self.ratio[1]:
+            raise ValueError(f"GoogLeNetTrain: ratio must be (lo, hi) with 0 < lo <= hi, got {self.ratio}")
+        if not 0 <= self.photometric < 1:
+            raise ValueError(f"GoogLeNetTrain: photometric must be in [0, 1), got {self.photometric}")
+        unknown = [m for m in self.modes if m not in MODES]
+        if unknown or not self.modes:
+            raise ValueError(f"GoogLeNetTrain: modes must be some of {MODES}, got {self.modes}")
+        object.__setattr__(self, "pca", _pca_tuples(self.pca))
+
+    def draw(self, n: int, generator: torch.Generator | None = None) -> Draws:
+        g = generator
+        area = torch.empty(n, self.tries, dtype=torch.float64).uniform_(*self.area, generator=g)
+        log_r = torch.empty(n, self.tries, dtype=torch.float64).uniform_(*map(math.log, self.ratio), generator=g)
+        w, h = (area * log_r.exp()).sqrt(), (area / log_r.exp()).sqrt()
+        fits = (w <= 1) & (h <= 1)
+        first = fits.to(torch.int8).argmax(1, keepdim=True)  # the first try that fits
+        w = torch.where(fits.any(1), w.gather(1, first)[:, 0], 1.0)
+        h = torch.where(fits.any(1), h.gather(1, first)[:, 0], 1.0)
+        at = torch.rand(n, 2, generator=g, dtype=torch.float64)
+        x0, y0 = at[:, 0] * (1 - w), at[:, 1] * (1 - h)
+        boxes = torch.stack([x0, y0, x0 + w, y0 + h], dim=1)
+        modes = torch.tensor([MODES.index(m) for m in self.modes])[torch.randint(len(self.modes), (n,), generator=g)]
+        factors = 1 + (2 * torch.rand(n, 3, generator=g) - 1) * self.photometric
+        order = torch.rand(n, 3, generator=g).argsort(dim=1)
+        return Draws(boxes, self._flips(n, g), self._alphas(n, g), modes, factors, order)
+
+    def apply(self, x: torch.Tensor, draws: Draws) -> torch.Tensor:
+        _check_batch(x)
+        out = crop_resize(x.float().mul_(1 / 255), draws.boxes, self.crop, flip=draws.flip, modes=draws.modes)
+        if self.photometric:
+            photometric_(out, draws.factors, draws.order)
+        return normalize_(out, self._shift(draws))
+
+
+@dataclass(frozen=True)
+class CentreCrop(_Transform):
+    """Evaluation (the single-crop protocol all three papers report): the short side rescaled to ``resize`` (at
+    least ``crop``), the central ``crop x crop`` patch, ImageNet normalisation. No randomness; also the "no
+    augmentation" training ablation."""
+
+    resize: int
+    crop: int
+
+    def __post_init__(self) -> None:
+        _check_sizes("CentreCrop", resize=self.resize, crop=self.crop)
+
+    def draw(self, n: int, generator: torch.Generator | None = None) -> Draws:
+        side = max(self.resize, self.crop)  # a crop larger than the rescaled image: rescale so it fits
+        top = int(round((side - self.crop) / 2.0))  # torchvision's center_crop
+        box = _square_boxes(torch.tensor([[top, top]]), self.crop, side)
+        return Draws(box.expand(n, 4), torch.zeros(n, dtype=torch.bool), torch.zeros(n, 3, dtype=torch.float64))
+
+    def apply(self, x: torch.Tensor, draws: Draws | None = None) -> torch.Tensor:
+        _check_batch(x)
+        draws = self.draw(len(x)) if draws is None else draws
+        return crop_and_normalize(x, draws, self.crop, None)
+
+
+# ------------------------------------------------------------------------------------------------- colour PCA
+def _unit_pixels(images: torch.Tensor, max_pixels: int, gen: torch.Generator) -> torch.Tensor:
+    """``[N * P, 3]`` float64 pixels on [0, 1]: up to ``max_pixels`` random pixels of each image ``[N, 3, H, W]``."""
+    flat = images.reshape(len(images), 3, -1)
+    if flat.shape[-1] > max_pixels:
+        pick = torch.randint(flat.shape[-1], (len(images), 1, max_pixels), generator=gen)
+        flat = flat.gather(2, pick.expand(-1, 3, -1))
+    px = flat.transpose(1, 2).reshape(-1, 3).double()
+    return px / 255 if not images.is_floating_point() else px
 
 
 def pca_from_images(images_or_dataset, max_images: int = 500, max_pixels_per_image: int = 4096,
                     seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """PCA of the RGB pixel values of (up to ``max_images``) training images, as AlexNet Sect. 4.1 computes it.
 
-    Accepts a tensor ``[N, 3, H, W]``, an iterable of PIL images / ``[3, H, W]`` tensors, or a dataset whose items are
-    ``(image, label)``. uint8 images are scaled to [0, 1]; float tensors are taken as already on [0, 1]. A random
-    subset of ``max_pixels_per_image`` pixels per image keeps it cheap. Returns ``(eigval [3], eigvec [3, 3])``,
-    eigenvalues in descending order and eigenvectors as columns, ready for :class:`PCAColorNoise`.
+    Accepts an :class:`~reviewlib.data.store.ImageStore` or a tensor ``[N, 3, H, W]`` (uint8 on 0-255, float on
+    [0, 1]; ``max_images`` spread evenly over the N, so every class counts), an iterable of PIL images /
+    ``[3, H, W]`` tensors, or a dataset whose items are ``(image, label)`` (its first ``max_images``). Up to
+    ``max_pixels_per_image`` random pixels per image keep it cheap. Returns ``(eigval [3], eigvec [3, 3])``,
+    eigenvalues in descending order and eigenvectors as columns, ready for the transforms' ``pca=``.
     """
+    from torchvision.transforms.v2.functional import pil_to_tensor
+
     gen = torch.Generator().manual_seed(seed)
-    if torch.is_tensor(images_or_dataset):
-        items: Iterable = images_or_dataset[:max_images]
-    elif hasattr(images_or_dataset, "__getitem__") and hasattr(images_or_dataset, "__len__"):
-        n = min(len(images_or_dataset), max_images)
-        items = (images_or_dataset[i] for i in range(n))
+    images = getattr(images_or_dataset, "images", images_or_dataset)
+    if torch.is_tensor(images):
+        if images.ndim != 4 or images.shape[1] != 3:
+            raise ValueError(f"pca_from_images: expected images [N, 3, H, W], got {tuple(images.shape)}")
+        keep = torch.linspace(0, len(images) - 1, min(len(images), max_images)).round().long().unique()
+        chunks = [_unit_pixels(images[keep.to(images.device)].cpu(), max_pixels_per_image, gen)] if len(images) else []
     else:
-        items = images_or_dataset
-    chunks = []
-    for i, item in enumerate(items):
-        if i >= max_images:
-            break
-        if isinstance(item, tuple):
-            item = item[0]
-        if item is None or not (torch.is_tensor(item) or hasattr(item, "convert")):
-            continue  # e.g. a skipped unreadable file
-        t = _to_float_tensor(item)
-        if t.ndim != 3 or t.shape[0] != 3:
-            raise ValueError(f"pca_from_images: image {i} has shape {tuple(t.shape)}, expected [3, H, W]")
-        px = t.reshape(3, -1).T
-        if px.shape[0] > max_pixels_per_image:
-            px = px[torch.randperm(px.shape[0], generator=gen)[:max_pixels_per_image]]
-        chunks.append(px.double())
+        if hasattr(images, "__getitem__") and hasattr(images, "__len__"):
+            items: Iterable = (images[i] for i in range(min(len(images), max_images)))
+        else:
+            items = images
+        chunks = []
+        for i, item in enumerate(items):
+            if i >= max_images:
+                break
+            item = item[0] if isinstance(item, tuple) else item
+            if item is None or not (torch.is_tensor(item) or hasattr(item, "convert")):
+                continue  # e.g. a skipped unreadable file
+            t = item if torch.is_tensor(item) else pil_to_tensor(item.convert("RGB"))
+            if t.ndim != 3 or t.shape[0] != 3:
+                raise ValueError(f"pca_from_images: image {i} has shape {tuple(t.shape)}, expected [3, H, W]")
+            chunks.append(_unit_pixels(t[None], max_pixels_per_image, gen))
     if not chunks:
         raise ValueError("pca_from_images: no images to compute the colour PCA from")
-    pixels = torch.cat(chunks)
-    cov = torch.cov(pixels.T)
-    eigval, eigvec = torch.linalg.eigh(cov)  # ascending
+    eigval, eigvec = torch.linalg.eigh(torch.cov(torch.cat(chunks).T))  # ascending
     order = torch.argsort(eigval, descending=True)
     return eigval[order].clamp_min(0).float(), eigvec[:, order].float()
 
 
-def _pca_noise(pca, sigma: float = 0.1) -> PCAColorNoise:
-    if pca is None:
-        return PCAColorNoise(sigma)
-    eigval, eigvec = pca
-    return PCAColorNoise(sigma, eigval, eigvec)
-
-
-def _tail(pca) -> list:
-    """To float on [0, 1], PCA colour noise, normalize, plain tensor."""
-    return [
-        v2.ToImage(),
-        v2.ToDtype(torch.float32, scale=True),
-        _pca_noise(pca),
-        v2.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        v2.ToPureTensor(),
-    ]
-
-
-def train_transform(paper: str, image_size: int, *, variant: str = "paper", pca=None,
-                    scale_range: tuple[float, float] | None = None) -> v2.Compose:
-    """The training augmentation of ``paper`` ("alexnet", "vgg" or "googlenet") at ``image_size``.
-
-    Input: an RGB PIL image. Output: a normalized ``float32`` tensor ``[3, crop, crop]`` with
-    ``crop = crop_size(paper, image_size, variant)``. ``pca = (eigval, eigvec)`` replaces the ImageNet colour PCA.
-
-    - AlexNet Sect. 2 and 4.1: rescale the short side to 256 (scaled) and take the central square, then random
-      224x224 crops (227 for the ``"paper"`` variant, see :func:`crop_size`), horizontal flips, PCA colour noise.
-    - VGG Sect. 3.1: scale jittering, the short side S drawn from [S_min, S_max] = [256, 512] (scaled; pass
-      ``scale_range=(S, S)`` for single-scale training), a random crop, flips and the "random RGB colour shift" of
-      AlexNet (PCA colour noise).
-    - GoogLeNet Sect. 6: patches of 8%-100% of the image area with aspect ratio in [3/4, 4/3] (``scale_range`` sets
-      the area range), resized with a random interpolation (nearest, bilinear, "area" = PIL box, bicubic);
-      Howard's photometric distortions (brightness, contrast, saturation jitter 0.4 in random order, plus the
-      PCA lighting he also uses); flips.
-    """
-    paper = _check_paper(paper)
-    _check_size(image_size)
-    crop = crop_size(paper, image_size, variant)
-    if paper == "alexnet":
-        if scale_range is not None:
-            raise ValueError("train_transform: scale_range applies to 'vgg' (S range) and 'googlenet' (area range), "
-                             "not to 'alexnet', which always crops from a fixed 256-pixel (scaled) square")
-        side = resize_size(image_size)
-        steps = [
-            v2.Resize(side, antialias=True),
-            v2.CenterCrop(side),
-            v2.RandomCrop(crop),
-            v2.RandomHorizontalFlip(),
-        ]
-    elif paper == "vgg":
-        s_min, s_max = scale_range if scale_range is not None else vgg_scale_range(image_size)
-        s_min, s_max = int(round(s_min)), int(round(s_max))
-        if not crop <= s_min <= s_max:
-            raise ValueError(
-                f"train_transform('vgg'): scale_range {scale_range} must satisfy crop ({crop}) <= S_min <= S_max, "
-                f"in pixels (default {vgg_scale_range(image_size)} at image_size {image_size})"
-            )
-        steps = [
-            v2.RandomShortestSize(list(range(s_min, s_max + 1)), antialias=True),
-            v2.RandomCrop(crop),
-            v2.RandomHorizontalFlip(),
-        ]
-    else:
-        area = tuple(scale_range) if scale_range is not None else (0.08, 1.0)
-        if not 0 < area[0] <= area[1] <= 1:
-            raise ValueError(f"train_transform('googlenet'): scale_range is the crop's area fraction (lo, hi) with "
-                             f"0 < lo <= hi <= 1, got {scale_range}")
-        modes = (InterpolationMode.NEAREST, InterpolationMode.BILINEAR, InterpolationMode.BOX,
-                 InterpolationMode.BICUBIC)
-        steps = [
-            v2.RandomChoice([v2.RandomResizedCrop(crop, scale=area, ratio=(3 / 4, 4 / 3), interpolation=m,
-                                                  antialias=True) for m in modes]),
-            v2.RandomHorizontalFlip(),
-            v2.ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4),
-        ]
-    return v2.Compose(steps + _tail(pca))
-
-
-def eval_transform(image_size: int, *, crop: int | None = None) -> v2.Compose:
-    """Evaluation: short side to ``round(image_size * 256 / 224)``, centre crop (``image_size`` unless ``crop``),
-    float on [0, 1], ImageNet normalization (the single-crop protocol all three papers report next to multi-crop)."""
-    _check_size(image_size)
-    side = resize_size(image_size)
-    crop = image_size if crop is None else int(crop)
-    if crop > side:
-        # A crop bigger than the resized image would be padded with black; resize so it fits instead.
-        side = crop
-    return v2.Compose([
-        v2.Resize(side, antialias=True),
-        v2.CenterCrop(crop),
-        v2.ToImage(),
-        v2.ToDtype(torch.float32, scale=True),
-        v2.Normalize(IMAGENET_MEAN, IMAGENET_STD),
-        v2.ToPureTensor(),
-    ])
-
-
 def denormalize(x: torch.Tensor) -> torch.Tensor:
-    """Undo ``v2.Normalize(IMAGENET_MEAN, IMAGENET_STD)`` for display; clamps to [0, 1]. ``x``: [..., 3, H, W]."""
+    """Undo the ImageNet normalisation for display; clamps to [0, 1]. ``x``: [..., 3, H, W]."""
     mean = torch.tensor(IMAGENET_MEAN, dtype=x.dtype, device=x.device)[:, None, None]
     std = torch.tensor(IMAGENET_STD, dtype=x.dtype, device=x.device)[:, None, None]
     return (x * std + mean).clamp(0, 1)
+
+
+# ------------------------------------------------------------------------------- the old per-image API (lazy)
+_PIL_NAMES = ("PAPERS", "PCAColorNoise", "crop_size", "eval_transform", "resize_size", "train_transform",
+              "vgg_scale_range")
+
+
+def __getattr__(name: str):
+    """``from reviewlib.data.augment import train_transform`` etc. still works (:mod:`.pil_transforms`)."""
+    if name in _PIL_NAMES:
+        from . import pil_transforms
+
+        return getattr(pil_transforms, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,8 +19,12 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (reviewlib)" >/dev/null
 	touch $(STAMP)
 
+# JupyterLab refuses to start as root without --allow-root; Docker images and cloud notebook machines run as root.
+# LAB_ARGS passes more options, e.g. make lab LAB_ARGS="--no-browser --port=8899".
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 # Tests run the notebooks in the smoke budget unless REVIEWLIB_BUDGET says otherwise.
 test: $(STAMP)

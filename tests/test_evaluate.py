@@ -1,6 +1,5 @@
-"""Tests of reviewlib.evaluate: the papers' test protocols, dense evaluation, errors, ensembles and analysis."""
+"""Tests of reviewlib.evaluate: the papers' test protocols, dense evaluation, top-k errors and ensembles."""
 import copy
-import io
 
 import numpy as np
 import pytest
@@ -11,9 +10,9 @@ from torchvision.transforms.v2 import functional as F
 
 from reviewlib.errors import ConfigError
 from reviewlib.evaluate import (
-    IMAGENET_MEAN, IMAGENET_STD, FullyConvNet, confusion_matrix, crops_144, default_scales, dense_predict,
-    ensemble_predict, evaluate, grid_crops, make_views, mistakes_gallery, model_logits, multicrop_views,
-    paper_scales, per_class_accuracy, predict_dataset, ten_crops, to_dense, to_image_tensor, topk_errors,
+    IMAGENET_MEAN, IMAGENET_STD, FullyConvNet, crops_144, default_scales, dense_predict, ensemble_predict, evaluate,
+    grid_crops, make_views, model_logits, multicrop_views, paper_scales, predict_dataset, ten_crops, to_dense,
+    to_image_tensor, topk_correct, topk_errors,
 )
 
 
@@ -232,6 +231,22 @@ def test_topk_errors_on_hand_made_logits():
     assert topk_errors(three, torch.tensor([0, 1])) == {"top1": 1.0, "top5": 0.0}
     with pytest.raises(ConfigError, match="expected logits"):
         topk_errors(logits, targets[:3])
+    hits = topk_correct(logits, targets)  # counts on the logits' device, for the training loop's sums
+    assert hits.dtype == torch.int64 and hits.tolist() == [2, 3]
+
+
+def test_evaluate_modules_have_one_job_each_and_restore_train_mode():
+    import reviewlib.evaluate.crops as crops
+    import reviewlib.evaluate.dense as dense
+    import reviewlib.evaluate.predict as predict
+    import inspect
+    for mod in (crops, dense, predict):
+        assert len(inspect.getsource(mod).splitlines()) <= 450
+        assert "was_training" not in inspect.getsource(mod)  # reviewlib.nets.eval_mode does it
+    m = TinyVGG(pool_out=2).train()
+    to_dense(m, 64)
+    ensemble_predict([m], torch.randn(1, 3, 64, 64))
+    assert m.training
 
 
 def test_ensemble_of_identical_models_equals_one_and_averages_softmax():
@@ -304,39 +319,6 @@ def test_evaluate_ensembles_multiscale_subsets_and_workers():
         evaluate(oracle, data, protocol="center", image_size=IMAGE_SIZE, scales=(30,), device="cpu")
     with pytest.raises(ConfigError, match="unknown protocol"):
         evaluate(oracle, data, protocol="12crop", image_size=IMAGE_SIZE, device="cpu")
-
-
-# ----------------------------------------------------------------------------------------------- analysis
-
-def test_confusion_matrix_and_per_class_accuracy():
-    preds = torch.tensor([0, 0, 1, 2, 2, 2, 1])
-    targets = torch.tensor([0, 1, 1, 2, 2, 0, 1])
-    cm = confusion_matrix(preds, targets, 4)
-    assert cm.tolist() == [[1, 0, 1, 0], [1, 2, 0, 0], [0, 0, 2, 0], [0, 0, 0, 0]]
-    names = ["cat", "dog", "fox", "owl"]
-    df = confusion_matrix(preds.numpy(), targets.tolist(), 4, class_names=names)
-    assert df.loc["cat", "fox"] == 1 and df.loc["dog", "cat"] == 1 and df.values.sum() == 7
-    acc = per_class_accuracy(preds, targets, class_names=names)
-    assert acc.loc[0, "accuracy"] == pytest.approx(0.5)
-    assert acc.loc[1, "accuracy"] == pytest.approx(2 / 3)
-    assert acc.loc[2, "accuracy"] == 1.0
-    assert np.isnan(acc.loc[3, "accuracy"]) and acc.loc[3, "n"] == 0
-    assert acc["name"].tolist()[:3] == ["cat", "dog", "fox"]  # worst first
-    with pytest.raises(ConfigError, match="outside"):
-        confusion_matrix(preds, targets, 2)
-
-
-def test_mistakes_gallery_shows_true_and_predicted_classes():
-    data = colour_dataset()
-    names = ["red", "green", "blue", "yellow", "magenta", "cyan"]
-    pred = predict_dataset(constant_model(), data, image_size=IMAGE_SIZE, device="cpu", progress=False)
-    fig = mistakes_gallery(data, pred.preds, pred.targets, names, n=4, indices=pred.indices, probs=pred.probs)
-    titles = [ax.get_title() for ax in fig.axes]
-    assert len(titles) == 4
-    assert titles[0].startswith("true: green\npred: red")    # images 0, 1 are red (correct); 2 is green
-    fig.savefig(io.BytesIO(), format="png")                   # renders
-    ok = mistakes_gallery(data, pred.targets, pred.targets, names)
-    assert [t.get_text() for t in ok.axes[0].texts] == ["no mistakes"]
 
 
 def test_to_dense_on_the_two_tower_paper_alexnet():

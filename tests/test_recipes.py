@@ -1,4 +1,4 @@
-"""reviewlib.recipes: the papers' values, budget scaling, initialisations, and AlexNet's SGD rule vs torch's."""
+"""reviewlib.train.recipes, .init and .sgd: the papers' values, scaling, initialisations, AlexNet's SGD rule."""
 from __future__ import annotations
 
 import math
@@ -8,25 +8,25 @@ import torch
 from torch import nn
 from torchvision.models import vgg as tv_vgg
 
-from reviewlib.train import recipes as R
 from reviewlib.budget import get_budget
-from reviewlib.train.loop import _make_scheduler
+from reviewlib.train import init as I
+from reviewlib.train import recipes as R
+from reviewlib.train import sgd as S
 
 
 def test_paper_values():
     a, v, g = R.paper_recipe("alexnet"), R.paper_recipe("vgg"), R.paper_recipe("googlenet")
     # AlexNet Sect. 5
     assert (a.batch_size, a.lr, a.momentum, a.weight_decay) == (128, 0.01, 0.9, 5e-4)
-    assert (a.schedule, a.gamma, a.max_reductions, a.epochs, a.dropout) == ("plateau", 0.1, 3, 90, 0.5)
+    assert (a.schedule, a.gamma, a.max_reductions, a.epochs) == ("plateau", 0.1, 3, 90)
     assert a.init == "alexnet" and a.ema_decay is None and a.aux_weight == 0.0
     # VGG Sect. 3.1
-    assert (v.batch_size, v.lr, v.momentum, v.weight_decay, v.dropout) == (256, 0.01, 0.9, 5e-4, 0.5)
+    assert (v.batch_size, v.lr, v.momentum, v.weight_decay) == (256, 0.01, 0.9, 5e-4)
     assert (v.schedule, v.gamma, v.max_reductions, v.epochs) == ("plateau", 0.1, 3, 74)
-    assert v.init == "vgg-paper" and v.warm_start
+    assert v.init == "vgg-paper"
     # GoogLeNet Sect. 5-6
     assert (g.momentum, g.schedule, g.gamma, g.step_every, g.aux_weight) == (0.9, "step", 0.96, 8, 0.3)
     assert g.ema_decay is not None and 0.99 <= g.ema_decay < 1
-    assert g.dropout == 0.4
     assert "BVLC" in g.notes  # values the paper does not give are attributed
 
 
@@ -36,49 +36,55 @@ def test_step_schedule_factor():
     assert R.paper_recipe("alexnet").lr_factor(50) == 1.0
 
 
-def test_recipe_for_paper_budget_is_the_paper():
+def test_no_dead_fields():
+    fields = set(R.Recipe.__dataclass_fields__)
+    assert not fields & {"dropout", "warm_start", "budget"}  # dropout lives in the models; warm start is a call
+
+
+def test_scaled_recipe_unchanged_is_the_paper():
     for p in R.PAPERS:
-        assert R.recipe_for(p, "paper") == R.paper_recipe(p)
+        assert R.scaled_recipe(p) == R.paper_recipe(p)
+        assert R.scaled_recipe(p, batch_size=R.paper_recipe(p).batch_size) == R.paper_recipe(p)
 
 
-def test_recipe_for_scales_batch_lr_and_schedule():
-    half = get_budget("paper").with_(name="half", batch_size=64, epochs=45)
-    a = R.recipe_for("alexnet", half)
-    assert (a.batch_size, a.epochs, a.budget) == (64, 45, "half")
+def test_scaled_recipe_scales_batch_lr_and_schedule():
+    a = R.scaled_recipe("alexnet", batch_size=64, epochs=45)
+    assert (a.batch_size, a.epochs) == (64, 45)
     assert a.lr == pytest.approx(0.01 * 64 / 128)  # linear scaling with the batch
     assert a.patience == 1  # 2 epochs of 90, compressed to 45
-    g = R.recipe_for("googlenet", half)
+    assert "Scaled: batch 64, 45 epochs" in a.notes and "Study tuning" not in a.notes
+    g = R.scaled_recipe("googlenet", batch_size=64, epochs=45)
     assert g.lr == pytest.approx(0.01 * 64 / 32)
     assert g.step_every == pytest.approx(8 * 45 / 60)  # same number of x0.96 steps over the run
     assert g.lr_factor(44) == pytest.approx(0.96 ** math.floor(44 / 6))
-    v = R.recipe_for("vgg", half, lr=0.123)
+    v = R.scaled_recipe("vgg", batch_size=64, epochs=45, lr=0.123)
     assert v.lr == 0.123 and "lr=0.123" in v.notes
 
 
-def test_study_recipe_tuning_is_documented():
-    study = get_budget("study")
+def test_tuned_recipe_applies_the_documented_study_tuning():
     for p in R.PAPERS:
-        r = R.recipe_for(p, study)
-        assert r.batch_size == study.batch_size and r.epochs == study.epochs
+        r = R.scaled_recipe(p, batch_size=64, epochs=8, tuned=True)
+        assert r.batch_size == 64 and r.epochs == 8
         for k, val in R.STUDY_TUNING[p].items():
             assert getattr(r, k) == val
-        assert "Study tuning" in r.notes
+        assert "Study tuning: " + R.STUDY_TUNING_WHY[p] in r.notes
 
 
-def test_recipe_table():
-    t = R.recipe_table()
-    assert t.shape[0] == 9
-    assert t.loc[("alexnet", "paper"), "batch_size"] == 128
-    assert t.loc[("vgg", "paper"), "batch_size"] == 256
-    assert t.loc[("googlenet", "paper"), "aux_weight"] == 0.3
-    assert {"lr", "momentum", "weight_decay", "schedule", "ema_decay", "init", "notes"} <= set(t.columns)
+def test_recipe_for_adapter_matches_scaled_recipe():
+    for p in R.PAPERS:
+        assert R.recipe_for(p, "paper") == R.paper_recipe(p)
+        study = get_budget("study")
+        assert R.recipe_for(p, study) == R.scaled_recipe(p, batch_size=study.batch_size, epochs=study.epochs,
+                                                         tuned=True)
+    half = get_budget("paper").with_(name="half", batch_size=64, epochs=45)
+    assert R.recipe_for("alexnet", half, lr=0.5) == R.scaled_recipe("alexnet", batch_size=64, epochs=45, lr=0.5)
 
 
 def test_bad_recipe_values_are_named():
     with pytest.raises(ValueError, match="schedule"):
         R.paper_recipe("alexnet").with_(schedule="cosine")
     with pytest.raises(ValueError, match="unknown paper 'resnet'"):
-        R.recipe_for("resnet", "study")
+        R.scaled_recipe("resnet", batch_size=64, epochs=8)
     with pytest.raises(ValueError, match="ema_decay"):
         R.paper_recipe("googlenet").with_(ema_decay=1.0)
 
@@ -87,7 +93,7 @@ def test_plateau_divides_by_ten_at_most_three_times():
     model = nn.Linear(2, 2)
     recipe = R.paper_recipe("alexnet").with_(patience=1)
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr)
-    sched = _make_scheduler(opt, recipe)
+    sched = R.make_scheduler(opt, recipe)
     lrs = []
     for err in [50, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40]:
         sched.step(err)
@@ -102,20 +108,20 @@ def test_paper_sgd_step_formula():
     w = torch.tensor([1.0, -2.0], requires_grad=True)
     w.grad = torch.tensor([0.5, 0.25])
     v = [torch.tensor([0.1, 0.0])]
-    R.paper_sgd_step([w], v, lr=0.1)
+    S.paper_sgd_step([w], v, lr=0.1)
     v_expected = 0.9 * torch.tensor([0.1, 0.0]) - 0.0005 * 0.1 * torch.tensor([1.0, -2.0]) - 0.1 * w.grad
     assert torch.allclose(v[0], v_expected)
     assert torch.allclose(w.detach(), torch.tensor([1.0, -2.0]) + v_expected)
 
 
 def test_paper_rule_equals_torch_sgd_at_constant_lr():
-    d = R.compare_with_torch_sgd([0.05] * 30)
+    d = S.compare_with_torch_sgd([0.05] * 30)
     assert d.max_abs_diff.max() < 1e-12
 
 
 def test_paper_rule_differs_from_torch_sgd_after_lr_change():
     lrs = [0.05] * 10 + [0.005] * 10
-    d = R.compare_with_torch_sgd(lrs)
+    d = S.compare_with_torch_sgd(lrs)
     assert d.max_abs_diff.iloc[:10].max() < 1e-12
     assert d.max_abs_diff.iloc[10] > 1e-6  # first step at the new lr
     # the known difference: torch applies the new lr to the whole velocity, the paper only to new gradients;
@@ -138,21 +144,17 @@ def test_paper_rule_differs_from_torch_sgd_after_lr_change():
 # ----------------------------------------------------------------------------------------------------- initialisation
 
 def _alexnet():
-    try:
-        from reviewlib.nets import build_model
-        return build_model("alexnet_paper", num_classes=10, width=0.125, image_size=96)
-    except ImportError:
-        from torchvision.models import alexnet
-        return alexnet(num_classes=10)
+    from reviewlib.nets import build_model
+    return build_model("alexnet_paper", num_classes=10, width=0.125, image_size=96)
 
 
 def test_init_alexnet_biases_and_std():
     torch.manual_seed(0)
     model = _alexnet()
-    biases = R.init_alexnet(model)
+    biases = I.init_alexnet(model)
     convs = [m for m in model.features.modules() if isinstance(m, nn.Conv2d)]
     linears = [m for m in model.classifier.modules() if isinstance(m, nn.Linear)]
-    per_layer = R._paper_conv_layers([(n, m) for n, m in model.features.named_modules() if isinstance(m, nn.Conv2d)])
+    per_layer = I._paper_conv_layers([(n, m) for n, m in model.features.named_modules() if isinstance(m, nn.Conv2d)])
     assert len(per_layer) == 5 and len(linears) == 3
     expected_conv = [0.0, 1.0, 0.0, 1.0, 1.0]  # bias 1 in conv2, conv4, conv5
     for layer, b in zip(per_layer, expected_conv):
@@ -179,22 +181,22 @@ def _tiny_vgg(cfg: str, classes=10, scale=16):
 def test_init_vgg_schemes():
     torch.manual_seed(0)
     m = _tiny_vgg("D", scale=2)
-    assert R.init_vgg(m, "paper") == "paper"
+    assert I.init_vgg(m, "paper") == "paper"
     w = torch.cat([p.flatten() for n, p in m.named_parameters() if n.endswith("weight")])
     assert w.std().item() == pytest.approx(0.1, rel=0.02)  # variance 1e-2 (VGG Sect. 3.1)
     assert all(torch.all(p == 0) for n, p in m.named_parameters() if n.endswith("bias"))
-    R.init_vgg(m, "glorot")
+    I.init_vgg(m, "glorot")
     conv = m.features[2]
     bound = math.sqrt(6 / (conv.in_channels * 9 + conv.out_channels * 9))
     assert conv.weight.abs().max() <= bound and conv.weight.abs().max() > 0.9 * bound
     with pytest.raises(ValueError, match="unknown scheme 'he'"):
-        R.init_vgg(m, "he")
+        I.init_vgg(m, "he")
 
 
 def test_warm_start_vgg_copies_first_four_conv_and_three_fc():
     torch.manual_seed(0)
     a, d = _tiny_vgg("A"), _tiny_vgg("D")
-    copied = R.warm_start_vgg(d, a)
+    copied = I.warm_start_vgg(d, a)
     # A's conv1_1, conv2_1, conv3_1, conv3_2 go to the same places in D: features 0, 5, 10, 12
     assert copied == ["features.0", "features.5", "features.10", "features.12",
                       "classifier.0", "classifier.3", "classifier.6"]
@@ -204,26 +206,22 @@ def test_warm_start_vgg_copies_first_four_conv_and_three_fc():
         assert torch.equal(src.weight, dst.weight) and torch.equal(src.bias, dst.bias)
     assert not torch.equal(d.features[2].weight, a.features[3].weight[:, :4])  # conv1_2 keeps its init
     # a shape mismatch (other class count) is skipped, not an error
-    assert R.warm_start_vgg(_tiny_vgg("D", classes=5), a)[-1] == "classifier.3"
+    assert I.warm_start_vgg(_tiny_vgg("D", classes=5), a)[-1] == "classifier.3"
 
 
 def test_warm_start_with_reviewlib_models():
-    models = pytest.importorskip("reviewlib.nets")
+    import reviewlib.nets as models
     a = models.build_model("vgg_A", num_classes=10, width=0.125, image_size=32)
     e = models.build_model("vgg_E", num_classes=10, width=0.125, image_size=32)
-    copied = R.warm_start_vgg(e, a)
+    copied = I.warm_start_vgg(e, a)
     assert len(copied) == 7
 
 
 def test_init_googlenet_bvlc_style():
-    try:
-        from reviewlib.nets import build_model
-        model = build_model("googlenet_paper", num_classes=10, width=0.125, image_size=96)
-    except ImportError:
-        from torchvision.models import googlenet
-        model = googlenet(num_classes=10, aux_logits=True, init_weights=True)
+    from reviewlib.nets import build_model
+    model = build_model("googlenet_paper", num_classes=10, width=0.125, image_size=96)
     torch.manual_seed(0)
-    R.init_googlenet(model)
+    I.init_googlenet(model)
     assert torch.all(model.fc.bias == 0)
     for aux in (model.aux1, model.aux2):
         assert torch.all(aux.fc2.bias == 0) and torch.all(aux.fc1.bias == 0.2)
@@ -236,8 +234,8 @@ def test_init_googlenet_bvlc_style():
 
 def test_init_model_dispatch():
     m = _tiny_vgg("A")
-    R.init_model(m, R.recipe_for("vgg", "study"))  # kaiming in the study budget
+    I.init_model(m, R.recipe_for("vgg", "study"))  # kaiming in the study budget
     out = m.classifier[-1].weight
     assert out.std().item() == pytest.approx(0.01, rel=0.2)
     with pytest.raises(ValueError, match="unknown init scheme"):
-        R.init_model(m, "orthogonal")
+        I.init_model(m, "orthogonal")

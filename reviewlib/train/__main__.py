@@ -1,3 +1,6 @@
-from .loop import main
+"""python -m reviewlib.train: see reviewlib/train/cli.py."""
+import sys
 
-main()
+from .cli import main
+
+sys.exit(main())

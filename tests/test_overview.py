@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from reviewlib.papers import overview as O
 from reviewlib.errors import ConfigError
 from reviewlib.experiments import Experiment
+from reviewlib.review.tables import weight_depth
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -72,8 +73,8 @@ def test_plots_write_pngs(table, tmp_path):
 
 
 def test_weight_depth_counts_inception_as_two():
-    t = pd.DataFrame({"name": ["c", "i", "f", "total"], "kind": ["conv", "inception", "fc", ""]})
-    assert O.weight_depth(t) == 4
+    t = pd.DataFrame({"name": ["c", "i", "p", "f"], "kind": ["conv", "inception", "pool", "fc"]})
+    assert weight_depth(t) == 4 and weight_depth(t, pooling=True) == 5
 
 
 def test_shared_run_plan_and_recipe():

@@ -10,6 +10,7 @@ from torch import nn
 
 from reviewlib.review.checker import check_model
 from reviewlib.review.claims import DIFFERS, MATCHES, ROUNDING, claim_table
+from reviewlib.review.tables import layer_table, param_shares
 from reviewlib.errors import ConfigError
 from reviewlib.experiments import Experiment
 from reviewlib.nets.layers import LocalResponseNorm, TwoTowerConv
@@ -75,7 +76,8 @@ def test_augmentation_factor_and_fc_share():
         review.augmentation_factor(200, 224)
     with torch.device("meta"):
         m = alexnet("paper")
-    assert 0.96 < review.fc_share(m) < 0.97
+    shares = param_shares(layer_table(m, 227))
+    assert 0.96 < shares.loc[shares["kind"] == "fc", "share"].sum() < 0.97
     assert review.own_tower_layers(m) == ["conv2", "conv4", "conv5"]
 
 

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reviewlib.review.tables import layer_table, macs_total, model_params
+from reviewlib.nets import count_params
+from reviewlib.review.tables import layer_table, macs_total, weight_depth
 from reviewlib.review.checker import check_model
 from reviewlib.errors import ConfigError
 from reviewlib.nets.layers import GoogLeNetOutputs, Inception, NaiveInception
@@ -21,7 +22,7 @@ def test_inception_cost_equals_the_built_module(row):
     cin, size = 192, 14
     cost = G.inception_cost(cin, size, *w)
     mod = Inception(cin, *w)
-    assert cost["params"] == model_params(mod)
+    assert cost["params"] == count_params(mod)
     assert cost["macs"] == macs_total(mod, (cin, size, size))
     assert cost["out_channels"] == mod(torch.zeros(1, cin, size, size)).shape[1]
 
@@ -35,7 +36,7 @@ def test_inception_cost_3a_by_hand():
 def test_naive_cost_equals_the_built_module_and_grows_depth():
     cost = G.naive_inception_cost(192, 28, 64, 128, 32)
     mod = NaiveInception(192, 64, 128, 32)
-    assert cost["params"] == model_params(mod) == 192 * 64 + 64 + 192 * 9 * 128 + 128 + 192 * 25 * 32 + 32
+    assert cost["params"] == count_params(mod) == 192 * 64 + 64 + 192 * 9 * 128 + 128 + 192 * 25 * 32 + 32
     assert cost["macs"] == macs_total(mod, (192, 28, 28))
     assert cost["out_channels"] == 64 + 128 + 32 + 192 == mod(torch.zeros(1, 192, 8, 8)).shape[1]
     with pytest.raises(ConfigError):
@@ -120,9 +121,11 @@ def test_weight_depth_22_and_27_for_ours_and_torchvision():
     with torch.device("meta"):
         ours = googlenet("paper")
         tv = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=False)
-    assert G.weight_depth(ours) == 22 and G.weight_depth(ours, pooling=True) == 27
-    assert G.weight_depth(tv) == 22 and G.weight_depth(tv, pooling=True) == 27
-    assert G.weight_depth(nn.Sequential(nn.Conv2d(3, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Linear(2, 2))) == 2
+    for model in (ours, tv):
+        t = layer_table(model, 224)
+        assert weight_depth(t) == 22 and weight_depth(t, pooling=True) == 27
+    t = layer_table(nn.Sequential(nn.Conv2d(3, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(48, 2)), 10)
+    assert weight_depth(t) == 2 and weight_depth(t, pooling=True) == 3
 
 
 def test_claims_table_verdicts():

@@ -8,7 +8,8 @@ import torch
 from PIL import Image
 from torch import nn
 
-from reviewlib.review.tables import empirical_receptive_field, layer_table
+from reviewlib.review.receptive import empirical_receptive_field
+from reviewlib.review.tables import layer_table, param_shares, weight_depth
 from reviewlib.review.checker import check_model
 from reviewlib.review.claims import claim_table
 from reviewlib.evaluate import dense_predict, normalize, to_dense
@@ -38,10 +39,10 @@ def test_claims_all_match_or_round():
 
 
 def test_fc_share_and_weight_layers():
-    m = V.build_meta("A")
-    share = V.fc_share(m)
-    assert V.weight_layers(m) == 11
-    assert abs(sum(share.values()) - 1) < 1e-9
+    t = layer_table(V.build_meta("A"), 224)
+    share = param_shares(t)["share"]
+    assert weight_depth(t) == 11
+    assert abs(share.sum() - 1) < 1e-9 and list(share.index) == ["conv", "fc1", "fc2", "fc3"]
     assert share["fc1"] == pytest.approx(25088 * 4096 / 132_863_336 + 4096 / 132_863_336)
 
 
@@ -51,14 +52,14 @@ def test_receptive_field_formula_agrees_with_built_modules(depth, kernel):
     size = 2 * rf + 3
     block = V.conv_stack(depth, kernel, 2)
     assert empirical_receptive_field(block, (2, size, size)) == rf
-    assert int(layer_table(block, (2, size, size), total=False)["rf"].iloc[-1]) == rf
+    assert int(layer_table(block, (2, size, size))["rf"].iloc[-1]) == rf
 
 
 def test_receptive_field_of_a_vgg_block_measured_by_gradient():
     # conv1_1, conv1_2 (3x3) then the 2x2/2 pool: 5 + 1 = 6, as layer_table's rf column says for VGG's pool1
     net = vgg("B", width=1 / 32, image_size=32).features[:5]
     assert empirical_receptive_field(net, (3, 32, 32), out_index=(0, 8, 8)) == 6
-    assert int(layer_table(net, 32, total=False)["rf"].iloc[-1]) == 6
+    assert int(layer_table(net, 32)["rf"].iloc[-1]) == 6
 
 
 def test_stack_comparison_counts_sect_2_3():

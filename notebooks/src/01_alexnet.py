@@ -41,7 +41,7 @@ import torch
 from IPython.display import display
 from torch import nn
 
-from reviewlib.review.tables import layer_table, param_breakdown
+from reviewlib.review.tables import layer_table, layer_totals, param_breakdown, param_shares
 from reviewlib.data.augment import (IMAGENET_EIGVAL, IMAGENET_EIGVEC, crop_size, denormalize, eval_transform,
                                pca_from_images, train_transform)
 from reviewlib.review.checker import check_model
@@ -51,7 +51,7 @@ from reviewlib.errors import ConfigError
 from reviewlib.evaluate import evaluate, to_dense
 from reviewlib.experiments import make_loaders, run_experiments
 from reviewlib.review.explorer import alexnet_explorer
-from reviewlib.nets import alexnet
+from reviewlib.nets import alexnet, count_params
 from reviewlib.papers import alexnet as review
 from reviewlib.review.plots import feature_map_plot, param_breakdown_plot, save_figure
 from reviewlib.train.recipes import compare_with_torch_sgd, init_model, paper_recipe, recipe_for
@@ -108,12 +108,13 @@ plt.close("all")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for label, model in (("paper", paper_model), ("torchvision", tv_model)):
-    total = sum(p.numel() for p in model.parameters())
-    print(f"{label:12s} {total:,} parameters, {review.fc_share(model):.1%} in the FC layers")
+for label, table in (("paper", paper_table), ("torchvision", tv_table)):
+    shares = param_shares(table)
+    fc = shares.loc[shares["kind"] == "fc", "share"].sum()
+    print(f"{label:12s} {layer_totals(table)['params']:,} parameters, {fc:.1%} in the FC layers")
 by_layer = param_breakdown(paper_model, by="layer")
 print(by_layer.assign(share=by_layer["share"].map("{:.1%}".format)).to_string(index=False))
-fc_macs = paper_table.loc[paper_table["kind"] == "fc", "macs"].sum() / paper_table.iloc[-1]["macs"]
+fc_macs = paper_table.loc[paper_table["kind"] == "fc", "macs"].sum() / layer_totals(paper_table)["macs"]
 print(f"share of multiply-adds in the FC layers: {fc_macs:.1%}")
 
 # %% [markdown]
@@ -135,7 +136,7 @@ for side in (227, 259, 291, 323):
     with torch.device("meta"):
         m = alexnet("paper", image_size=side)
     print(f"built for {side}: pool5 {m.avgpool.expected[1]}x{m.avgpool.expected[2]}x256 -> FC6 has "
-          f"{sum(p.numel() for p in m.classifier[1].parameters()):,} parameters, total {sum(p.numel() for p in m.parameters()):,}")
+          f"{count_params(m.classifier[1]):,} parameters, total {count_params(m):,}")
 try:
     paper_model(torch.empty(1, 3, 259, 259, device="meta"))
 except ConfigError as err:
@@ -249,7 +250,7 @@ plt.close("all")
 # with $k=2$, $n=5$, $\alpha=10^{-4}$, $\beta=0.75$ (Sect. 3.3), a form of lateral inhibition between neighbouring
 # kernel maps. **Pitfall:** `torch.nn.LocalResponseNorm` divides $\alpha$ by $n$ (it uses the mean of the squares,
 # not the sum), and its default $k$ is 1. Passing the paper's constants unchanged normalises 5 times more weakly.
-# Below, the hand-written loop of `reviewlib.scratch` is the reference.
+# Below, the hand-written loop of `reviewlib.nets.scratch` is the reference.
 
 # %%
 review.lrn_check()
@@ -276,7 +277,7 @@ for side in (227, 97):
 # instead of a traceback.
 
 # %%
-alexnet_explorer().widget(plot=False)  # the size plot is the one above; widget(plot=True) is broken in this version
+alexnet_explorer().widget()
 
 # %% [markdown]
 # The same logic, driven from Python. A stride-8 conv1 shrinks everything after it. A 64-pixel input runs out of map

@@ -40,7 +40,7 @@ import pandas as pd
 import torch
 from pathlib import Path
 
-from reviewlib.review.tables import layer_table, model_params
+from reviewlib.review.tables import layer_table
 from reviewlib.review.checker import check_model
 from reviewlib.nets import alexnet, googlenet
 from reviewlib.papers import googlenet as G
@@ -80,7 +80,7 @@ pd.Series(plan, name=budget.name).to_frame().T
 # ("pool proj"). A convolution costs `C_in x C_out x k x k` weights, so reducing `C_in` first divides the cost
 # of the big kernels. Below, every module of Table 1 at the input our traced network gives it; the costs come
 # from the hand-written formula (`G.inception_cost`), which the function checks against the modules built by
-# `reviewlib.layers.Inception` / `NaiveInception`.
+# `reviewlib.nets.layers.Inception` / `NaiveInception`.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -198,9 +198,10 @@ print(G.conv1_candidates().to_string(index=False, float_format="{:+.1f}".format)
 # %% [markdown]
 # ### 1.5 Claim check (Sect. 5)
 #
-# Depth is counted from the built model (`G.weight_depth`: a conv or linear layer counts 1, an Inception module its
-# deepest branch, i.e. 2; with `pooling=True` pooling layers count too). "12x fewer parameters" is computed
-# against our AlexNet (`alexnet("paper")`), multiply-adds with `reviewlib.review.tables` (FlopCounterMode / 2).
+# Depth is counted from the layer table (`reviewlib.review.tables.weight_depth`: a conv or linear layer counts 1,
+# an Inception module its deepest branch, i.e. 2; with `pooling=True` pooling layers count too). "12x fewer
+# parameters" is computed against our AlexNet (`alexnet("paper")`), multiply-adds with `reviewlib.review.tables`
+# (FlopCounterMode / 2).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -288,7 +289,7 @@ from reviewlib.nets.layers import Inception
 
 reference_3a = Inception(192, 64, 96, 128, 16, 32, 32)
 # NBVAL_CHECK_OUTPUT
-print(check_model(MyInception(192, 64, 96, 128, 16, 32, 32), reference_3a, (192, 28, 28)).message[:200])
+print(check_model(MyInception(192, 64, 96, 128, 16, 32, 32), reference_3a, (192, 28, 28)).message)
 
 # %% [markdown]
 # The answer is `G.answer_inception` (read it with `G.AnswerInception??` once you have tried). It passes:
@@ -313,7 +314,7 @@ def my_googlenet(num_classes=1000):
 
 # NBVAL_CHECK_OUTPUT
 with torch.device("meta"):
-    print(check_model(my_googlenet(10), G.exercise_reference(10), 224).message[:200])
+    print(check_model(my_googlenet(10), G.exercise_reference(10), 224).message)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -331,7 +332,7 @@ with torch.device("meta"):
 # %%
 from reviewlib.train.recipes import paper_recipe, recipe_for
 
-fields = ["batch_size", "lr", "momentum", "weight_decay", "schedule", "gamma", "step_every", "epochs", "dropout",
+fields = ["batch_size", "lr", "momentum", "weight_decay", "schedule", "gamma", "step_every", "epochs",
           "ema_decay", "aux_weight", "init"]
 recipe = G.short_run_recipe(recipe_for("googlenet", budget), plan["main_batches"])
 print(recipe.notes)

@@ -45,7 +45,7 @@ from IPython.display import display
 from PIL import Image
 from torch import nn
 
-from reviewlib.review.tables import layer_table, macs_total
+from reviewlib.review.tables import layer_table, layer_totals, macs_total, param_shares
 from reviewlib.data.augment import train_transform, vgg_scale_range
 from reviewlib.review.checker import check_model
 from reviewlib.review.claims import claim_table
@@ -118,9 +118,9 @@ param_breakdown_plot(table_d, save="vgg_params", title="VGG-16 (D): parameters p
 
 # %%
 # NBVAL_CHECK_OUTPUT
-share = V.fc_share(d224)
+share = param_shares(table_d)["share"]
 print({k: f"{v:.1%}" for k, v in share.items()})
-conv_macs = table_d.loc[table_d["kind"] == "conv", "macs"].sum() / table_d.iloc[-1]["macs"]
+conv_macs = table_d.loc[table_d["kind"] == "conv", "macs"].sum() / layer_totals(table_d)["macs"]
 print(f"convs: {share['conv']:.1%} of the parameters but {conv_macs:.1%} of the multiply-adds")
 
 # %% [markdown]
@@ -190,7 +190,7 @@ print(V.one_by_one_rows().to_string())
 # Pick a configuration, or edit each block's number of convs and width, the FC width and the input size. The
 # layer table, the feature-map plot and the totals update live; an impossible setting (say, a 16-pixel input:
 # the fifth pool gets a 1x1 map) shows the error instead. Editing a block turns the configuration into `custom`
-# (3x3 convs only). Built on `reviewlib.explorer.Explorer` as `reviewlib.papers.vgg.vgg_explorer()`.
+# (3x3 convs only). Built on `reviewlib.review.explorer.Explorer` as `reviewlib.papers.vgg.vgg_explorer()`.
 
 # %%
 explorer = V.vgg_explorer()
@@ -264,7 +264,7 @@ with torch.device("meta"):
 # NBVAL_CHECK_OUTPUT
 paper = recipe_for("vgg", "paper")
 print(pd.Series({k: getattr(paper, k) for k in ("batch_size", "lr", "momentum", "weight_decay", "schedule", "gamma",
-                                                "max_reductions", "epochs", "dropout", "init", "warm_start")}
+                                                "max_reductions", "epochs", "init")}
                 ).to_string())
 
 # %% [markdown]
@@ -278,8 +278,7 @@ plan = V.study_plan(session.budget)
 recipe = recipe_for("vgg", plan.budget)
 print(plan.note)
 print("why:", STUDY_TUNING_WHY["vgg"])
-pd.Series({k: getattr(recipe, k) for k in ("budget", "batch_size", "lr", "epochs", "patience", "init",
-                                           "warm_start")})
+pd.Series({k: getattr(recipe, k) for k in ("batch_size", "lr", "epochs", "patience", "init")})
 
 # %% [markdown]
 # ### What it cost

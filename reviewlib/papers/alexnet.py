@@ -19,12 +19,13 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from ..review.tables import layer_table
+from ..review.tables import layer_table, layer_totals
 from ..nets.arch import trace
 from ..budget import Budget, get_budget
 from ..review.claims import Claim
 from ..errors import ConfigError
 from ..nets.layers import TwoTowerConv
+from ..nets import eval_mode
 from ..nets.alexnet import PAPER_INPUT, alexnet, alexnet_specs
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def conv1_candidates(paper_value: int = PAPER_NEURONS[0]) -> pd.DataFrame:
 
 
 def pool5_by_input(sizes: Sequence[int] = range(200, 301), variant: str = "paper") -> pd.DataFrame:
-    """The pool5 map side for each input side, from :func:`reviewlib.arch.trace` (floor rounding, no weights);
+    """The pool5 map side for each input side, from :func:`reviewlib.nets.arch.trace` (floor rounding, no weights);
     ``pool5`` is 0 where the input is too small for the net."""
     specs = alexnet_specs(variant)
     rows = []
@@ -186,24 +187,16 @@ def augmentation_factor(resize: int = 256, crop: int = 224, flips: int = 2, coun
     return d * d * flips
 
 
-def fc_share(model: nn.Module) -> float:
-    """Fraction of the parameters in ``nn.Linear`` layers."""
-    total = sum(p.numel() for p in model.parameters())
-    fc = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters(recurse=False))
-    return fc / total
-
-
 def architecture_claims(image_size: int = PAPER_INPUT) -> list[Claim]:
     """The architecture claims of the abstract, Fig. 2, Sect. 3.2 and 4.1 with our computed values."""
     with torch.device("meta"):
         model = alexnet("paper", image_size=image_size)
     table = layer_table(model, image_size, device="meta")
-    rows = table[table["name"] != "total"]
-    total = table[table["name"] == "total"].iloc[0]
-    params, neurons = int(total["params"]), int(total["neurons"])
-    kinds = rows["kind"].value_counts()
-    conv1 = rows[rows["name"] == "conv1"].iloc[0]
-    by_name = rows.set_index("name")
+    totals = layer_totals(table)
+    params, neurons = totals["params"], totals["neurons"]
+    kinds = table["kind"].value_counts()
+    conv1 = table[table["name"] == "conv1"].iloc[0]
+    by_name = table.set_index("name")
     claims = [
         Claim("parameters", PAPER_PARAMS_M, params, unit=1e6, rel_tol=0.02,
               note="60.97 M: 'about 60 million'"),
@@ -237,15 +230,16 @@ def pooling_comparison(image_size: int = PAPER_INPUT) -> pd.DataFrame:
     for label, overlap in (("z=3, s=2 (paper)", True), ("z=2, s=2", False)):
         with torch.device("meta"):
             m = alexnet("paper", image_size=image_size, overlap_pool=overlap)
-        t = layer_table(m, image_size, device="meta").set_index("name")
-        rows.append({"pooling": label, "pool1": t.loc["pool1", "output"], "pool2": t.loc["pool2", "output"],
-                     "pool5": t.loc["pool5", "output"], "fc6 inputs": int(m.classifier[1].in_features),
-                     "params": int(t.loc["total", "params"])})
+        t = layer_table(m, image_size, device="meta")
+        by_name = t.set_index("name")
+        rows.append({"pooling": label, "pool1": by_name.loc["pool1", "output"], "pool2": by_name.loc["pool2", "output"],
+                     "pool5": by_name.loc["pool5", "output"], "fc6 inputs": int(m.classifier[1].in_features),
+                     "params": layer_totals(t)["params"]})
     return pd.DataFrame(rows)
 
 
 def lrn_check(seed: int = 0, channels: int = 16, scale: float = 30.0) -> pd.DataFrame:
-    """Sect. 3.3's LRN three ways on the same activations: the hand-written loop (reviewlib.scratch), our layer,
+    """Sect. 3.3's LRN three ways on the same activations: the hand-written loop (reviewlib.nets.scratch), our layer,
     torch's ``nn.LocalResponseNorm`` with the paper's alpha (the pitfall) and with alpha * n (the fix).
 
     Returns the max |difference| of each from the loop, rounded to 3 significant digits.
@@ -273,7 +267,7 @@ def lrn_check(seed: int = 0, channels: int = 16, scale: float = 30.0) -> pd.Data
 # Two GPUs (Sect. 3.2)
 # ---------------------------------------------------------------------------------------------------------------
 def place_towers(model: nn.Module, devices: Sequence[torch.device | str]) -> dict[str, str]:
-    """Put tower ``i`` of every :class:`~reviewlib.layers.TwoTowerConv` on ``devices[i]`` (Sect. 3.2: half the
+    """Put tower ``i`` of every :class:`~reviewlib.nets.layers.TwoTowerConv` on ``devices[i]`` (Sect. 3.2: half the
     kernels on each GPU). Everything else stays where it is; ``TwoTowerConv.forward`` sends each tower its input
     and gathers the outputs on the input's device, which is where the two GPUs "talk".
 
@@ -546,15 +540,13 @@ def feature_maps(model: nn.Module, image: torch.Tensor) -> dict[str, torch.Tenso
     out: dict[str, torch.Tensor] = {}
     hooks = [m.register_forward_hook(lambda mod, a, o, n=targets[p]: out.__setitem__(n, torch.relu(o[0]).cpu()))
              for p, m in model.named_modules() if p in targets]
-    was = model.training
-    model.eval()
     try:
-        x = image if image.dim() == 4 else image.unsqueeze(0)
-        model(x.to(next(model.parameters()).device))
+        with eval_mode(model):
+            x = image if image.dim() == 4 else image.unsqueeze(0)
+            model(x.to(next(model.parameters()).device))
     finally:
         for h in hooks:
             h.remove()
-        model.train(was)
     return out
 
 

@@ -6,8 +6,8 @@ Everything the notebook computes and a test can check lives here:
   :func:`naive_inception_cost`, :func:`naive_vs_reduced`) and an explorer of one module (:func:`inception_explorer`);
 * Table 1 rebuilt from our model beside the paper's figures, with the rows where the paper disagrees with its own
   architecture flagged (:func:`table1_reproduction`, :func:`conv1_candidates`);
-* the numeric claims of Sect. 5 (:func:`weight_depth`, :func:`googlenet_claims`), the classifier head
-  (:func:`head_comparison`), the auxiliary classifiers (:func:`aux_table`) and paper vs torchvision
+* the numeric claims of Sect. 5 (:func:`reviewlib.review.tables.weight_depth`, :func:`googlenet_claims`), the
+  classifier head (:func:`head_comparison`), the auxiliary classifiers (:func:`aux_table`) and paper vs torchvision
   (:func:`variant_comparison`);
 * the build-it-yourself answers (:func:`answer_inception`, :func:`answer_googlenet`);
 * the compute plan per budget (:func:`review_plan`, :func:`short_run_recipe`), the crop/ensemble evaluation
@@ -26,14 +26,14 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..review.tables import layer_table, macs_total, model_params
-from ..nets.arch import InceptionSpec, build_block, trace
+from ..review.tables import layer_table, layer_totals, macs_total, weight_depth
+from ..nets.arch import Aux, InceptionSpec, build_block, trace
 from ..budget import Budget, get_budget
 from ..review.claims import Claim, claim_table
 from ..errors import ConfigError
 from ..review.explorer import Control, Explorer
-from ..nets.layers import AuxClassifier, NaiveInception
-from ..nets import INCEPTION_ROWS, alexnet, googlenet, googlenet_specs
+from ..nets.layers import NaiveInception
+from ..nets import INCEPTION_ROWS, alexnet, count_params, googlenet, googlenet_specs
 
 # ---------------------------------------------------------------------------------------------------------------
 # The paper's numbers
@@ -134,7 +134,7 @@ def naive_inception_cost(in_channels: int, size: int, c1x1: int, c3x3: int, c5x5
 def naive_vs_reduced(image_size: int = 224) -> pd.DataFrame:
     """For each of the nine Inception rows of Table 1, the naive module (same #1x1, #3x3, #5x5) against the module
     with 1x1 reductions, at the map size and input depth our traced network gives them: parameters, multiply-adds
-    and output depth by :func:`inception_cost`, checked against the modules built by :mod:`reviewlib.layers`."""
+    and output depth by :func:`inception_cost`, checked against the modules built by :mod:`reviewlib.nets.layers`."""
     specs = googlenet_specs_for_table()
     traced = {t.spec.name: t for t in trace(specs, (3, image_size, image_size))}
     rows = []
@@ -146,7 +146,7 @@ def naive_vs_reduced(image_size: int = 224) -> pd.DataFrame:
             built_red = build_block(InceptionSpec(name, c1, r3, c3, r5, c5, pp), cin)
             built_nai = NaiveInception(cin, c1, c3, c5)
         for cost, built in ((red, built_red), (nai, built_nai)):
-            if model_params(built) != cost["params"] or macs_total(built, (cin, h, h)) != cost["macs"]:
+            if count_params(built) != cost["params"] or macs_total(built, (cin, h, h)) != cost["macs"]:
                 raise AssertionError(f"{name}: the cost formula disagrees with the built module")  # pragma: no cover
         rows.append({"module": name, "input": f"{h}x{h}x{cin}",
                      "naive params": nai["params"], "reduced params": red["params"],
@@ -298,7 +298,7 @@ def table1_reproduction(model: nn.Module | None = None, image_size: int = 224, t
         ours = [by_name[n] for n in pr.ours]
         output = ours[-1]["output"] if ours else prev_output
         prev_output = output
-        depth = sum(weight_depth(model.get_submodule(n)) for n in pr.ours)
+        depth = weight_depth(table[table["name"].isin(pr.ours)])
         params = int(sum(r["params"] for r in ours))
         weights = sum(_weights(model.get_submodule(n)) for n in pr.ours)
         macs = int(sum(r["macs"] for r in ours))
@@ -384,34 +384,6 @@ def format_table1(t1: pd.DataFrame) -> pd.DataFrame:
 # Claims of Sect. 5
 # ---------------------------------------------------------------------------------------------------------------
 
-_PARALLEL = ("Inception", "NaiveInception")
-
-
-def weight_depth(module: nn.Module, pooling: bool = False) -> int:
-    """Layers with parameters on the longest path through ``module`` (Sect. 5: "22 layers deep when counting only
-    layers with parameters (or 27 layers if we also count pooling)"). A conv or linear layer counts 1 (its
-    BatchNorm and ReLU do not), ``pooling=True`` counts pooling layers too; an Inception module's branches run side
-    by side, so it counts its deepest branch (2); a GoogLeNet counts its main path (auxiliary heads run beside it)."""
-    if isinstance(module, (nn.Conv2d, nn.Linear)):
-        return 1
-    pools = (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd,
-             nn.modules.pooling._AdaptiveAvgPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
-    if isinstance(module, pools):
-        return int(pooling)
-    named = [(n, c) for n, c in module.named_children()
-             if not (isinstance(c, AuxClassifier) or type(c).__name__ == "InceptionAux" or n.startswith("aux"))]
-    if not named:
-        return 0
-    depths = [weight_depth(c, pooling) for _, c in named]
-    if type(module).__name__ in _PARALLEL:
-        return max(depths)
-    return sum(depths)
-
-
-def _total(table: pd.DataFrame, col: str) -> int:
-    return int(table.loc[table["name"] == "total", col].iloc[0])
-
-
 def googlenet_claims(image_size: int = 224) -> pd.DataFrame:
     """The claim check of Sect. 5 and Table 1's totals: paper figure, ours (computed here), verdict, note."""
     with torch.device("meta"):
@@ -419,8 +391,8 @@ def googlenet_claims(image_size: int = 224) -> pd.DataFrame:
         g_noaux = googlenet("paper", aux_logits=False)
         a = alexnet("paper")
     tg = layer_table(g_noaux, image_size)
-    g_params, g_macs = _total(tg, "params"), _total(tg, "macs")
-    a_params = model_params(a)
+    g_params, g_macs = layer_totals(tg)["params"], layer_totals(tg)["macs"]
+    a_params = count_params(a)
     conv1_macs = int(tg.loc[tg["name"] == "conv1", "macs"].iloc[0])
     sep = conv1_candidates(int(tg.loc[tg["name"] == "conv1", "out_h"].iloc[0]))
     sep_macs = int(sep[sep["fits both (within 2%)"]]["MACs"].iloc[0])
@@ -430,8 +402,8 @@ def googlenet_claims(image_size: int = 224) -> pd.DataFrame:
 
     gr, pc = paper_recipe("googlenet"), PAPER_CLAIMS
     claims = [
-        Claim("depth: layers with parameters", pc["depth"], weight_depth(g)),
-        Claim("depth: counting pooling too", pc["depth_with_pooling"], weight_depth(g, pooling=True)),
+        Claim("depth: layers with parameters", pc["depth"], weight_depth(tg)),
+        Claim("depth: counting pooling too", pc["depth_with_pooling"], weight_depth(tg, pooling=True)),
         Claim("x fewer parameters than AlexNet", pc["fewer_params_than_alexnet"], round(a_params / g_params, 2),
               rel_tol=0.05,
               note=f"AlexNet {a_params:,} / GoogLeNet {g_params:,} (inference, no aux heads); even the sum of "
@@ -443,7 +415,7 @@ def googlenet_claims(image_size: int = 224) -> pd.DataFrame:
               unit=1e9, rel_tol=0.02, note="the candidate that fits Table 1's conv1 row"),
         Claim("parameters, sum of Table 1 (millions, K=1024)", round(paper_sum * 1.024 / 1e6, 2), g_params,
               unit=1e6, rel_tol=0.02, note=f"ours includes {g_params - _weights(g_noaux):,} biases"),
-        Claim("linear layer parameters (thousands)", 1000, int(sum(p.numel() for p in g.fc.parameters())), unit=1e3,
+        Claim("linear layer parameters (thousands)", 1000, count_params(g.fc), unit=1e3,
               rel_tol=0.03, note="1024 x 1000 weights + 1000 biases"),
         Claim("map before the average pool", "7x7x1024", tg.loc[tg["name"] == "inception5b", "output"].iloc[0]),
         Claim("aux classifier on 4a: pooled map", "4x4x512", aux["aux1"]),
@@ -465,8 +437,8 @@ def head_comparison(image_size: int = 224, num_classes: int = 1000) -> pd.DataFr
             m = googlenet("paper", aux_logits=False, head=head, num_classes=num_classes, image_size=image_size)
         t = layer_table(m, image_size)
         rows.append({"head": label, "head input": t.loc[t["name"] == "inception5b", "output"].iloc[0],
-                     "head params": int(sum(p.numel() for p in m.fc.parameters())),
-                     "total params": _total(t, "params"), "total MACs": _total(t, "macs")})
+                     "head params": count_params(m.fc),
+                     "total params": layer_totals(t)["params"], "total MACs": layer_totals(t)["macs"]})
     df = pd.DataFrame(rows)
     df["head params ratio"] = df["head params"] / df["head params"].iloc[0]
     return df
@@ -478,20 +450,22 @@ def aux_table(image_size: int = 224, num_classes: int = 1000, aux_pool: str | No
     with torch.device("meta"):
         m = googlenet("paper", aux_logits=True, num_classes=num_classes, image_size=image_size, aux_pool=aux_pool)
     traced = {t.spec.name: t for t in trace(m.specs, (3, image_size, image_size))}
-    main = model_params(m) - sum(model_params(m.get_submodule(n)) for n in m.aux_names)
+    # each head reads the map of the row before it in the table: aux1 after inception4a, aux2 after inception4d
+    after = {s.name: prev.name for prev, s in zip(m.specs, m.specs[1:]) if isinstance(s, Aux)}
+    main = count_params(m) - sum(count_params(m.get_submodule(n)) for n in after)
     m.eval()
     with torch.no_grad():
         out = m(torch.zeros(1, 3, image_size, image_size, device="meta"))
     from ..train.recipes import paper_recipe
 
     rows = []
-    for tap, name in m.aux_taps.items():
+    for name, tap in after.items():
         head = m.get_submodule(name)
         c, h, w = traced[name].in_shape
         k = head.fc1.in_features // head.conv.conv.out_channels
         side = math.isqrt(k)
         rows.append({"head": name, "after": tap, "input map": f"{h}x{w}x{c}", "pooled map": f"{side}x{side}x{c}",
-                     "params": model_params(head), "share of main net": model_params(head) / main,
+                     "params": count_params(head), "share of main net": count_params(head) / main,
                      "MACs": macs_total(head, (c, h, w)), "loss weight": paper_recipe("googlenet").aux_weight,
                      "at inference": "removed" if isinstance(out, torch.Tensor) else "still runs"})
     return pd.DataFrame(rows)
@@ -514,9 +488,9 @@ def variant_comparison(image_size: int = 224) -> pd.DataFrame:
             "max pool after 4e": f"{m.maxpool4.kernel_size}x{m.maxpool4.kernel_size}/{m.maxpool4.stride}",
             "dropout before the classifier": m.dropout.p,
             "aux head pooling": type(m.aux1.pool).__name__,
-            "params (inference)": _total(t, "params"),
-            "params incl. aux heads": model_params(m),
-            "MACs per image": _total(t, "macs"),
+            "params (inference)": layer_totals(t)["params"],
+            "params incl. aux heads": count_params(m),
+            "MACs per image": layer_totals(t)["macs"],
         }
     with torch.device("meta"):
         tv = torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=False)
@@ -526,7 +500,7 @@ def variant_comparison(image_size: int = 224) -> pd.DataFrame:
         "BatchNorm after each conv": any(isinstance(x, nn.BatchNorm2d) for x in tv.modules()),
         "max pool after 4e": f"{tv.maxpool4.kernel_size}x{tv.maxpool4.kernel_size}/{tv.maxpool4.stride}",
         "dropout before the classifier": tv.dropout.p,
-        "params (inference)": model_params(tv),
+        "params (inference)": count_params(tv),
         "MACs per image": macs_total(tv, image_size),
     })
     return pd.DataFrame(cols)

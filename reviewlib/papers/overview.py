@@ -22,14 +22,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from torch import nn
 
-from ..review.tables import layer_table, param_breakdown
+from ..review import tables
+from ..review.tables import layer_table, layer_totals, weight_depth
 from ..budget import Budget, get_budget
 from ..errors import ConfigError
-from ..nets import build_model, paper_of
+from ..nets import build_model, count_params, input_side, paper_of
 from ..review.plots import save_figure
 
 __all__ = ["PAPER_RESULTS", "TORCHVISION_WEIGHTS", "DEFAULT_MODELS", "SHARE_MODELS", "SHARED_MODELS", "Reported",
-           "reported", "torchvision_metrics", "input_size_for", "weight_depth", "model_row", "comparison_table",
+           "reported", "torchvision_metrics", "model_row", "comparison_table",
            "format_table",
            "param_shares", "param_share_plot", "efficiency_plot", "SharedRunPlan", "shared_run_plan",
            "shared_recipe", "shared_run_variants", "TORCHVISION_COUNTERPART", "with_ours", "training_curves_plot"]
@@ -96,20 +97,6 @@ def reported(name: str) -> Reported:
     return Reported(None, None, "none", "")
 
 
-def input_size_for(name: str) -> int:
-    """The input side a model is measured at: 224, except 227 for the paper AlexNet (Sect. 3.5 says 224, but its
-    11x11/4 conv1 only gives 55x55 maps from 227, and its FC6 needs 6x6 maps: 224 is refused)."""
-    return 227 if name == "alexnet_paper" else 224
-
-
-def weight_depth(table: pd.DataFrame) -> int:
-    """Depth in layers with weights along the inference path of a :func:`~reviewlib.review.tables.layer_table`: each
-    conv/FC row counts 1 and each Inception row 2 (1x1 reduction then 3x3/5x5: the "depth" column of GoogLeNet's
-    Table 1, whose total is 22). AlexNet 8, VGG A 11 ... E 19."""
-    kinds = table.loc[table["name"] != "total", "kind"]
-    return int(kinds.isin(("conv", "fc")).sum() + 2 * (kinds == "inception").sum())
-
-
 def _build(name: str, **kw) -> nn.Module:
     with torch.device("meta"):
         return build_model(name, **kw)
@@ -122,18 +109,16 @@ def model_row(name: str) -> dict:
     torchvision's 6,624,904); ``train_only_params`` are the auxiliary heads' parameters, used in training only.
     """
     kw = {"aux_logits": False} if paper_of(name) == "googlenet" else {}
-    size = input_size_for(name)
-    model = _build(name, **kw)
-    table = layer_table(model, size)
-    total = table.iloc[-1]
-    kinds = param_breakdown(model, by="kind").set_index("kind")["params"]
-    all_params = sum(p.numel() for p in _build(name).parameters())
+    size = input_side(name, 224)
+    table = layer_table(_build(name, **kw), size)
+    totals, shares = layer_totals(table), tables.param_shares(table)
     rep = reported(name)
     return {
         "model": name, "paper": paper_of(name), "source": "torchvision" if name in TORCHVISION_WEIGHTS else "paper",
-        "input": size, "weight_layers": weight_depth(table), "params": int(total["params"]),
-        "train_only_params": int(all_params - total["params"]), "macs": int(total["macs"]),
-        "fc_share": float(kinds["fc"] / kinds.sum()), "top1": rep.top1, "top5": rep.top5, "reported": rep.where,
+        "input": size, "weight_layers": weight_depth(table), "params": totals["params"],
+        "train_only_params": count_params(_build(name)) - totals["params"], "macs": totals["macs"],
+        "fc_share": float(shares.loc[shares["kind"] == "fc", "share"].sum()), "top1": rep.top1, "top5": rep.top5,
+        "reported": rep.where,
     }
 
 
@@ -162,17 +147,18 @@ def format_table(df: pd.DataFrame) -> pd.DataFrame:
 
 def param_shares(names=SHARE_MODELS) -> pd.DataFrame:
     """Parameters of the inference network in conv layers (Inception modules included), in the first FC layer
-    (AlexNet's FC6, VGG's FC1, GoogLeNet's only classifier) and in the other FC layers; counts and shares."""
+    (AlexNet's FC6, VGG's FC1, GoogLeNet's only classifier) and in the other FC layers; counts and shares, one row per
+    model (from :func:`reviewlib.review.tables.param_shares`)."""
     rows = []
     for name in names:
         kw = {"aux_logits": False} if paper_of(name) == "googlenet" else {}
-        t = layer_table(_build(name, **kw), input_size_for(name), total=False)
-        fc = t.loc[t["kind"] == "fc", "params"]
-        conv = int(t.loc[t["kind"].isin(("conv", "inception")), "params"].sum())
+        shares = tables.param_shares(layer_table(_build(name, **kw), input_side(name, 224)))
+        fc = shares.loc[shares["kind"] == "fc", "params"]
+        conv = int(shares.loc["conv", "params"])
         first = int(fc.iloc[0]) if len(fc) else 0
         rest = int(fc.sum()) - first
-        other = int(t["params"].sum()) - conv - first - rest
-        total = conv + first + rest + other
+        total = int(shares["params"].sum())
+        other = total - conv - first - rest
         rows.append({"model": name, "conv": conv, "first_fc": first, "other_fc": rest, "other": other,
                      "total": total, "conv_share": conv / total, "first_fc_share": first / total,
                      "other_fc_share": rest / total})

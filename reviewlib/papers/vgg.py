@@ -8,7 +8,8 @@ the review of *this* paper needs and what is worth a unit test:
   (:func:`config_chart`);
 * Sect. 2.3's argument for 3x3 stacks, computed from built modules (:func:`stack_comparison`), with the closed-form
   receptive field it is checked against (:func:`stack_receptive_field`);
-* the editable architecture (:func:`vgg_explorer`, built on :class:`reviewlib.explorer.Explorer`);
+* the editable architecture (:func:`vgg_explorer`, built on
+  :class:`reviewlib.review.explorer.Explorer`);
 * the answer to the "build VGG-16 from the shorthand" exercise (:func:`vgg16_answer`);
 * Sect. 3.1's warm start as training variants (:func:`warm_start_variants`), a study plan that fits the budget
   (:func:`study_plan`), activation memory and training cost (:func:`activation_memory`, :func:`training_cost`);
@@ -28,12 +29,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from torch import nn
 
-from ..review.tables import empirical_receptive_field, layer_table, receptive_field_recurrence
+from ..review.receptive import empirical_receptive_field
+from ..review.tables import layer_table, layer_totals, param_shares, weight_depth
 from ..budget import Budget, get_budget
 from ..review.claims import Claim
 from ..errors import ConfigError
 from ..review.explorer import Control, Explorer, ExplorerState
-from ..nets import VGG_TABLE, WEIGHT_LAYERS, shorthand, vgg
+from ..nets import VGG_TABLE, WEIGHT_LAYERS, count_params, shorthand, vgg
 from ..nets.vgg import FC_HIDDEN, VGG, vgg_specs
 from ..review.plots import save_figure
 
@@ -72,21 +74,6 @@ def build_meta(config: str | list = "D", **kwargs) -> VGG:
         return vgg(config, **kwargs)
 
 
-def weight_layers(model: nn.Module) -> int:
-    """Layers with weights (Conv2d and Linear modules), the paper's depth count (Table 1: 11 ... 19)."""
-    return sum(isinstance(m, (nn.Conv2d, nn.Linear)) for m in model.modules())
-
-
-def fc_share(model: nn.Module) -> dict[str, float]:
-    """Share of all parameters held by each Linear layer of ``model.classifier`` (fc1, fc2, fc3) and by all convs."""
-    total = sum(p.numel() for p in model.parameters())
-    linears = [m for m in model.classifier if isinstance(m, nn.Linear)]
-    out = {f"fc{i + 1}": sum(p.numel() for p in m.parameters()) / total for i, m in enumerate(linears)}
-    out["conv"] = sum(p.numel() for m in model.features.modules() if isinstance(m, nn.Conv2d)
-                      for p in m.parameters()) / total
-    return out
-
-
 def architecture_table(image_size: int = 224, configs: Sequence[str] = CONFIGS) -> pd.DataFrame:
     """Table 1 + Table 2 computed from built (meta) models: shorthand, weight layers, parameters, final map,
     multiply-adds and the FC1 share, beside the paper's figures."""
@@ -94,13 +81,14 @@ def architecture_table(image_size: int = 224, configs: Sequence[str] = CONFIGS) 
     for c in configs:
         m = build_meta(c, image_size=image_size)
         t = layer_table(m, image_size)
+        totals = layer_totals(t)
         conv_rows = t[t["kind"] == "conv"]
         last = t[(t["kind"] == "pool") & (t["name"] != "avgpool")].iloc[-1]
-        rows.append({"config": c, "shorthand": shorthand(c), "weight layers": weight_layers(m),
+        rows.append({"config": c, "shorthand": shorthand(c), "weight layers": weight_depth(t),
                      "paper layers": PAPER_WEIGHT_LAYERS[c], "convs": len(conv_rows),
-                     "params": int(t.iloc[-1]["params"]), "paper params (M)": PAPER_PARAMS_M[c],
-                     "final map": last["output"], "GMACs": round(int(t.iloc[-1]["macs"]) / 1e9, 2),
-                     "fc1 share": round(fc_share(m)["fc1"], 3)})
+                     "params": totals["params"], "paper params (M)": PAPER_PARAMS_M[c],
+                     "final map": last["output"], "GMACs": round(totals["macs"] / 1e9, 2),
+                     "fc1 share": round(float(param_shares(t).loc["fc1", "share"]), 3)})
     return pd.DataFrame(rows).set_index("config")
 
 
@@ -114,10 +102,10 @@ def claims(image_size: int = 224, channels: int = 64) -> list[Claim]:
     for c in CONFIGS:
         m = build_meta(c, image_size=image_size)
         out.append(Claim(f"Table 2: parameters of {c} (millions)", PAPER_PARAMS_M[c],
-                         sum(p.numel() for p in m.parameters()), unit=1e6))
+                         count_params(m), unit=1e6))
     for c in CONFIGS:
         out.append(Claim(f"Table 1: weight layers of {c}", PAPER_WEIGHT_LAYERS[c],
-                         weight_layers(build_meta(c, image_size=image_size))))
+                         weight_depth(layer_table(build_meta(c, image_size=image_size), image_size))))
     three = stack_comparison(3, 3, channels, measure=False)
     out.append(Claim("Sect. 2.3: weights of three 3x3 layers / C^2", 27,
                      int(three.loc["stack", "weights"]) // channels ** 2))
@@ -161,7 +149,7 @@ def config_chart(configs: Sequence[str] = CONFIGS, save=None) -> Figure:
         for j, (kind, label) in enumerate(boxes):
             ax.add_patch(Rectangle((i * 1.6, -j - 1), 1.4, 0.85, color=_BOX[kind], alpha=0.85))
             ax.text(i * 1.6 + 0.7, -j - 0.57, label, ha="center", va="center", fontsize=6.5, color="white")
-        ax.text(i * 1.6 + 0.7, 0.25, f"{c}\n{weight_layers(build_meta(c))} weight layers", ha="center",
+        ax.text(i * 1.6 + 0.7, 0.25, f"{c}\n{weight_depth(layer_table(build_meta(c)))} weight layers", ha="center",
                 va="bottom", fontsize=8)
     ax.set_xlim(-0.2, 1.6 * len(cols))
     ax.set_ylim(-height - 0.3, 1.5)
@@ -203,8 +191,8 @@ def stack_comparison(depth: int = 3, kernel: int = 3, channels: int = 64, *, mea
 
     Rows ``stack`` and ``single``; columns: the kernel, the receptive field by the formula, from
     :func:`reviewlib.review.tables.layer_table`'s ``rf`` and (``measure=True``) by back-propagation
-    (:func:`reviewlib.review.tables.empirical_receptive_field`, on a 1-channel copy so it stays fast), the weights counted
-    from the built modules (no biases, as in Sect. 2.3's C^2 counts), weights / C^2 and the non-linearities (ReLU
+    (:func:`reviewlib.review.receptive.empirical_receptive_field`, on a 1-channel copy so it stays fast), the weights
+    counted from the built modules (no biases, as in Sect. 2.3's C^2 counts), weights / C^2 and the non-linearities (ReLU
     modules). Everything but the formula column is read from modules built with :func:`conv_stack`.
     """
     big = stack_receptive_field(depth, kernel)
@@ -213,11 +201,11 @@ def stack_comparison(depth: int = 3, kernel: int = 3, channels: int = 64, *, mea
         with torch.device("meta"):
             block = conv_stack(d, k, channels)
         size = 2 * big + 1
-        rf_table = int(layer_table(block, (channels, size, size), total=False)["rf"].iloc[-1])
+        rf_table = int(layer_table(block, (channels, size, size))["rf"].iloc[-1])
         row = {"layers": f"{d} x {k}x{k}", "rf (formula)": stack_receptive_field(d, k), "rf (layer table)": rf_table}
         if measure:
             row["rf (gradient)"] = empirical_receptive_field(conv_stack(d, k, 1), (1, size, size))
-        weights = sum(p.numel() for p in block.parameters())
+        weights = count_params(block)
         row.update({"weights": weights, "weights / C^2": weights / channels ** 2,
                     "non-linearities": sum(isinstance(m, nn.ReLU) for m in block.modules())})
         rows[name] = row
@@ -245,7 +233,7 @@ def stack_widget():
 def one_by_one_rows(image_size: int = 224) -> pd.DataFrame:
     """Configuration C's 1x1 convs (conv3_3, conv4_3, conv5_3) beside the 3x3 conv before them: the receptive field
     does not grow, a ReLU is added (Sect. 2.3)."""
-    t = layer_table(build_meta("C", image_size=image_size), image_size, total=False).reset_index(drop=True)
+    t = layer_table(build_meta("C", image_size=image_size), image_size)
     idx = t.index[(t["kind"] == "conv") & (t["kernel"] == 1)]
     keep = sorted(set(idx) | set(idx - 1))
     return t.loc[keep, ["name", "kernel", "output", "params", "rf"]].reset_index(drop=True)
@@ -280,7 +268,7 @@ def blocks_to_config(values: dict) -> list:
 
 
 class VGGExplorer(Explorer):
-    """:class:`~reviewlib.explorer.Explorer` whose ``config`` choice sets the block sliders: picking a Table 1
+    """:class:`~reviewlib.review.explorer.Explorer` whose ``config`` choice sets the block sliders: picking a Table 1
     column loads its counts and widths (and builds that exact column, LRN and 1x1 convs included); editing a block
     count or width afterwards switches ``config`` to ``"custom"`` (3x3 convs only)."""
 
@@ -487,7 +475,7 @@ def activation_memory(table: pd.DataFrame, input_shape: Sequence[int] = (3, 224,
     """Forward activation memory of one image from a :func:`reviewlib.review.tables.layer_table`: the input plus every
     conv, pool and FC output (``avgpool``, the identity at the natural map size, is not counted), x 4 bytes (fp32).
     Backward keeps these and adds their gradients, so training needs roughly twice as much."""
-    rows = table[(table["name"] != "total") & (table["name"] != "avgpool")]
+    rows = table[table["name"] != "avgpool"]
     values = int(math.prod(input_shape)) + int(rows["neurons"].sum())
     forward = values * bytes_per_value
     return {"values": values, "forward_MB": forward / 2 ** 20, "train_MB": 2 * forward / 2 ** 20}

@@ -11,7 +11,8 @@ Exact resumption without saved RNG state: the order of epoch ``e`` is a function
 batch ``i`` a function of ``(seed, e, i, rank)``, so ``epoch(e, start=i)`` yields what an uninterrupted run would
 have from batch ``i`` on. Under DDP each of the ``world`` ranks takes every ``world``-th index of the epoch's order
 (padded by wrapping to a multiple of ``world``, as torch's DistributedSampler does), so the ranks together see
-every image once per epoch (plus at most ``world - 1`` repeats). ``batch_size`` is per rank.
+every image once per epoch (plus at most ``world - 1`` repeats; ``pad=False`` leaves the repeats out, for validation,
+where each image must count once). ``batch_size`` is per rank.
 """
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ class Plan:
     drop_last: bool = False
     rank: int = 0
     world: int = 1
+    pad: bool = True  # False: each image once over all ranks (validation); ranks may differ by one image
 
     def __post_init__(self) -> None:
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
@@ -58,7 +60,9 @@ class Plan:
 
     @property
     def per_rank(self) -> int:
-        return -(-self.n // self.world)
+        if self.pad:
+            return -(-self.n // self.world)
+        return len(range(self.rank, self.n, self.world))
 
     def __len__(self) -> int:
         full = self.per_rank // self.batch_size if self.drop_last else -(-self.per_rank // self.batch_size)
@@ -70,7 +74,7 @@ class Plan:
             order = torch.randperm(self.n, generator=generator(self.seed, _ORDER, epoch))
         else:
             order = torch.arange(self.n)
-        pad = self.per_rank * self.world - self.n
+        pad = -(-self.n // self.world) * self.world - self.n if self.pad else 0
         if pad:
             order = torch.cat([order, order[:pad]])
         return order[self.rank::self.world]
@@ -109,12 +113,12 @@ class Batches:
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform, batch_size: int, *, shuffle: bool,
                  seed: int, device: torch.device | str, limit: int | None = None, drop_last: bool = False,
-                 rank: int = 0, world: int = 1, prefetch: bool = False) -> None:
+                 rank: int = 0, world: int = 1, pad: bool = True, prefetch: bool = False) -> None:
         if images.dtype != torch.uint8 or images.ndim != 4:
             raise ValueError(f"Batches: images must be uint8 [N, 3, S, S], got {images.dtype} {tuple(images.shape)}")
         if len(labels) != len(images):
             raise ValueError(f"Batches: {len(images)} images but {len(labels)} labels")
-        self.plan = Plan(len(images), batch_size, shuffle, seed, limit, drop_last, rank, world)
+        self.plan = Plan(len(images), batch_size, shuffle, seed, limit, drop_last, rank, world, pad)
         self.device = torch.device(device)
         self.images = on_device(images, self.device)
         self.labels = on_device(torch.as_tensor(labels, dtype=torch.int64), self.device)

@@ -65,10 +65,10 @@ class StreamingBatches:
 
     def __init__(self, paths: Sequence[str | Path], labels, transform, batch_size: int, *, side: int, shuffle: bool,
                  seed: int, device: torch.device | str, limit: int | None = None, drop_last: bool = False,
-                 rank: int = 0, world: int = 1, workers: int = 2, prefetch_factor: int = 2) -> None:
+                 rank: int = 0, world: int = 1, pad: bool = True, workers: int = 2, prefetch_factor: int = 2) -> None:
         if len(paths) != len(labels):
             raise ValueError(f"StreamingBatches: {len(paths)} files but {len(labels)} labels")
-        self.plan = Plan(len(paths), batch_size, shuffle, seed, limit, drop_last, rank, world)
+        self.plan = Plan(len(paths), batch_size, shuffle, seed, limit, drop_last, rank, world, pad)
         self.device = torch.device(device)
         self.transform = transform
         self.side = int(side)

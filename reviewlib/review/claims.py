@@ -42,13 +42,29 @@ def verdict(paper: object, ours: object, unit: float = 1.0, rel_tol: float = 0.0
     return MATCHES if str(paper) == str(ours) else DIFFERS
 
 
+UNIT_WORDS = {1e6: "million", 1e9: "billion"}
+
+
+def paper_text(value: object, unit: float = 1.0) -> str:
+    """A paper's number the way the paper prints it: ``60 million``, ``1.5 billion``, ``650,000``, ``4,096``.
+
+    >>> paper_text(60, 1e6), paper_text(650, 1e3), paper_text(1.5, 1e9), paper_text(253_440)
+    ('60 million', '650,000', '1.5 billion', '253,440')
+    """
+    if not isinstance(value, Number) or isinstance(value, bool):
+        return str(value)
+    if unit in UNIT_WORDS:
+        return f"{value:g} {UNIT_WORDS[unit]}"
+    full = value * unit
+    return f"{full:,.0f}" if float(full).is_integer() else f"{full:,g}"
+
+
 def claim_table(claims: list[Claim]) -> pd.DataFrame:
     """The notebook's claim-check table: claim, paper, ours, verdict, note."""
     rows = []
     for c in claims:
         v = verdict(c.paper, c.ours, c.unit, c.rel_tol)
-        paper = f"{c.paper:,}" if isinstance(c.paper, Number) and c.unit == 1.0 else (
-            f"{c.paper:g} x {c.unit:g}" if isinstance(c.paper, Number) else c.paper)
+        paper = paper_text(c.paper, c.unit)
         ours = f"{c.ours:,}" if isinstance(c.ours, int) else (f"{c.ours:.4g}" if isinstance(c.ours, float)
                                                                else c.ours)
         rows.append({"claim": c.claim, "paper": paper, "ours": ours, "verdict": v,

@@ -1,6 +1,6 @@
-"""python -m reviewlib.train: see reviewlib/train/cli.py."""
+"""``python -m reviewlib.train``: see :mod:`reviewlib.commands`."""
 import sys
 
-from .cli import main
+from ..commands import main
 
 sys.exit(main())

@@ -27,7 +27,6 @@ from ..device import pick_device, seed_everything
 from ..evaluate.predict import topk_correct
 from ..nets import eval_mode
 from . import distributed
-from .adapters import as_batches, legacy_arguments
 from .ema import make_ema
 from .interrupt import DeferredInterrupt
 from .liveplot import LivePlot
@@ -59,10 +58,9 @@ def compute_loss(outputs, targets: torch.Tensor, aux_weight: float = 0.0):
 
 
 @torch.no_grad()
-def validate(model: nn.Module, batches, *, device=None, max_batches: int | None = None) -> dict[str, float]:
+def validate(model: nn.Module, batches, *, device=None) -> dict[str, float]:
     """Mean loss and top-1/top-5 accuracy (%) of ``model`` in eval mode over ``batches`` (summed over processes)."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
-    batches = as_batches(batches, device, max_batches)
     sums = torch.zeros(4, dtype=torch.float32 if device.type == "mps" else torch.float64, device=device)
     with eval_mode(model):
         for x, y in batches.epoch(0):
@@ -79,7 +77,7 @@ def validate(model: nn.Module, batches, *, device=None, max_batches: int | None 
 
 def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = None, device=None,
         checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True, seed: int = 0,
-        live_plot: bool = False, **legacy) -> pd.DataFrame:
+        live_plot: bool = False) -> pd.DataFrame:
     """Train ``model`` with ``recipe`` for ``epochs`` (default ``recipe.epochs``) epochs in all; one history row per
     epoch: ``epoch``, ``lr``, ``train_loss`` (aux terms included), ``train_acc1``, [``train_main_loss``,
     ``train_aux1_loss``, ``train_aux2_loss``], ``val_loss``, ``val_acc1``, ``val_acc5``, [``ema_val_loss``,
@@ -88,10 +86,8 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     ``checkpoint``: a file written after every epoch and on Ctrl-C (at the end of the current step). ``resume``:
     continue from it when it exists, exactly where it stopped (``epochs`` counts from the start of training; a
     finished run returns its history). ``seed`` seeds torch (dropout) on a fresh start; the init is the caller's.
-    (``max_batches=``, ``checkpoint_dir=`` and DataLoaders are still accepted: see :mod:`.adapters`.)
     """
     device = torch.device(device) if device is not None else pick_device()
-    train, val, checkpoint = legacy_arguments(train, val, checkpoint, device, **legacy)
     epochs, steps, cuda = int(epochs or recipe.epochs), len(train), device.type == "cuda"
     if steps == 0:
         raise ValueError("fit: the training batches are empty (no images, or batch_size > images with drop_last)")

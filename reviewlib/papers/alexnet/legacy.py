@@ -19,14 +19,14 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from ..review.tables import layer_table, layer_totals
-from ..nets.arch import trace
-from ..budget import Budget, get_budget
-from ..review.claims import Claim
-from ..errors import ConfigError
-from ..nets.layers import TwoTowerConv
-from ..nets import eval_mode
-from ..nets.alexnet import PAPER_INPUT, alexnet, alexnet_specs
+from ...review.tables import layer_table, layer_totals
+from ...nets.arch import trace
+from ...budget import Budget, get_budget
+from ...review.claims import Claim
+from ...errors import ConfigError
+from ...nets.layers import TwoTowerConv
+from ...nets import eval_mode
+from ...nets.alexnet import PAPER_INPUT, alexnet, alexnet_specs
 
 # ---------------------------------------------------------------------------------------------------------------
 # The paper's numbers (Fig. 2 caption, abstract, Sect. 3.2-4.2); the "ours" side is always computed.
@@ -153,7 +153,7 @@ def accepted_inputs(variant: str = "paper", fc_map: int = 6, sizes: Sequence[int
 
 def input_size_plot(df: pd.DataFrame, accepted: tuple[int, int], save=None) -> Figure:
     """pool5 side against input side, the accepted band shaded."""
-    from ..review.plots import _finish
+    from ...review.plots import _finish
     fig = Figure(figsize=(7, 3.4), layout="constrained")
     ax = fig.add_subplot()
     ax.step(df["input"], df["pool5"], where="post", color="tab:blue")
@@ -244,8 +244,8 @@ def lrn_check(seed: int = 0, channels: int = 16, scale: float = 30.0) -> pd.Data
 
     Returns the max |difference| of each from the loop, rounded to 3 significant digits.
     """
-    from ..nets.layers import LocalResponseNorm
-    from ..nets.scratch import local_response_norm
+    from ...nets.layers import LocalResponseNorm
+    from ...nets.scratch import local_response_norm
     g = torch.Generator().manual_seed(seed)
     a = (torch.rand(2, channels, 4, 4, generator=g) * scale)  # post-ReLU activations are >= 0
     ref = local_response_norm(a, 5, 1e-4, 0.75, 2.0)
@@ -369,7 +369,7 @@ def activation_race(histories: dict[str, pd.DataFrame], target: float | None = N
     comparison is always defined; Fig. 1 uses 25% on CIFAR-10. Returns ``(table, target)``; ``epochs`` is NaN
     where a run never reached the target.
     """
-    from ..experiments import epochs_to_reach
+    from ...experiments import epochs_to_reach
     if not histories:
         raise ValueError("activation_race: no histories")
     err = {k: h.assign(train_error=100.0 - h["train_acc1"]) for k, h in histories.items()}
@@ -385,7 +385,7 @@ def activation_race(histories: dict[str, pd.DataFrame], target: float | None = N
 
 def race_plot(histories: dict[str, pd.DataFrame], target: float, save=None, unit: str = "epoch") -> Figure:
     """Training error per epoch for each activation, with the target line (Fig. 1's axes)."""
-    from ..review.plots import _finish
+    from ...review.plots import _finish
     fig = Figure(figsize=(6, 3.6), layout="constrained")
     ax = fig.add_subplot()
     for k, h in histories.items():
@@ -421,8 +421,8 @@ def ablation_variants(num_classes: int, width: float, image_size: int, *, towers
 def without_augmentation(loader, image_size: int, crop: int):
     """A copy of the training ``loader`` whose dataset has no augmentation: the evaluation transform (short side
     ``round(image_size * 256/224)``, centre ``crop``, normalise), so every epoch sees the same pixels."""
-    from ..data.augment import eval_transform
-    from ..data.files import make_loader
+    from ...data.augment import eval_transform
+    from ...data.files import make_loader
     ds = copy.copy(loader.dataset)
     ds.transform = eval_transform(image_size, crop=crop)
     return make_loader(ds, loader.batch_size, train=True, num_workers=loader.num_workers)
@@ -434,7 +434,7 @@ def run_ablations(train_loader, val_loader, recipe, *, num_classes: int, width: 
     :func:`reviewlib.experiments.run_experiments` on the augmented loader, then the baseline on an un-augmented
     copy of it ("no augmentation", see :func:`without_augmentation`). Returns one
     :class:`~reviewlib.experiments.Experiment` with all rows."""
-    from ..experiments import Experiment, run_experiments
+    from ...experiments import Experiment, run_experiments
     variants = ablation_variants(num_classes, width, crop, towers=towers)
     exp = run_experiments(variants, train_loader, val_loader, recipe, epochs=epochs, max_batches=max_batches,
                           progress=progress, seed=seed)
@@ -510,7 +510,7 @@ def first_conv_towers(model: nn.Module) -> list[torch.Tensor]:
 
 def conv1_filter_figure(model: nn.Module, title: str = "conv1 filters", save=None, ncols: int = 16) -> Figure:
     """Fig. 3: the first layer's filters as small RGB images, one block per tower (each filter scaled to [0, 1])."""
-    from ..review.plots import _finish
+    from ...review.plots import _finish
     towers = first_conv_towers(model)
     ncols = min(ncols, max(len(t) for t in towers))
     rows_per = [math.ceil(len(t) / ncols) for t in towers]
@@ -553,7 +553,7 @@ def feature_maps(model: nn.Module, image: torch.Tensor) -> dict[str, torch.Tenso
 def feature_map_figure(maps: dict[str, torch.Tensor], image: torch.Tensor | None = None, per_layer: int = 8,
                        save=None) -> Figure:
     """The ``per_layer`` most active maps of each layer in :func:`feature_maps` (one row per layer)."""
-    from ..review.plots import _finish
+    from ...review.plots import _finish
     n_rows = len(maps) + (image is not None)
     fig = Figure(figsize=(per_layer * 1.1, n_rows * 1.2), layout="constrained")
     axes = fig.subplots(n_rows, per_layer, squeeze=False)

@@ -29,15 +29,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from torch import nn
 
-from ..review.receptive import empirical_receptive_field
-from ..review.tables import layer_table, layer_totals, param_shares, weight_depth
-from ..budget import Budget, get_budget
-from ..review.claims import Claim
-from ..errors import ConfigError
-from ..review.explorer import Control, Explorer, ExplorerState
-from ..nets import VGG_TABLE, WEIGHT_LAYERS, count_params, shorthand, vgg
-from ..nets.vgg import FC_HIDDEN, VGG, vgg_specs
-from ..review.plots import save_figure
+from ...review.receptive import empirical_receptive_field
+from ...review.tables import layer_table, layer_totals, param_shares, weight_depth
+from ...budget import Budget, get_budget
+from ...review.claims import Claim
+from ...errors import ConfigError
+from ...review.explorer import Control, Explorer, ExplorerState
+from ...nets import VGG_TABLE, WEIGHT_LAYERS, count_params, shorthand, vgg
+from ...nets.vgg import FC_HIDDEN, VGG, vgg_specs
+from ...review.plots import save_figure
 
 CONFIGS = tuple(VGG_TABLE)  # A, A-LRN, B, C, D, E
 CUSTOM = "custom"
@@ -293,7 +293,7 @@ class VGGExplorer(Explorer):
         import ipywidgets as w
         from IPython.display import display
 
-        from ..review.plots import feature_map_plot
+        from ...review.plots import feature_map_plot
 
         self._syncing = False
         box = super().widget(plot=False)
@@ -425,7 +425,7 @@ def study_plan(budget: Budget | str | None = None) -> StudyPlan:
 
 def make_vgg(config: str, *, num_classes: int, width: float, image_size: int, init: str = "kaiming") -> VGG:
     """A fresh VGG column initialised with ``init`` ("kaiming": the study recipe, "glorot", "paper": N(0, 1e-2))."""
-    from ..train.recipes import init_kaiming, init_vgg
+    from ...train.recipes import init_kaiming, init_vgg
 
     model = vgg(config, num_classes=num_classes, width=width, image_size=image_size)
     if init == "kaiming":
@@ -447,7 +447,7 @@ def warm_start_variants(config: str = "D", *, num_classes: int, width: float, im
     ``"<config> <init>"`` for each random ``inits``. ``run_experiments`` trains models in place and in order, so the
     warm-start builder reads the trained A. The builder's ``copied`` attribute lists the layers copied last time.
     """
-    from ..train.recipes import warm_start_vgg
+    from ...train.recipes import warm_start_vgg
 
     kw = dict(num_classes=num_classes, width=width, image_size=image_size)
     source: dict[str, nn.Module] = {}
@@ -496,7 +496,7 @@ def training_cost(macs_per_image: int, images_per_epoch: int = IMAGENET_TRAIN_IM
 def show_augmentations(img, transforms: dict, n: int = 4, seed: int = 0, save=None) -> Figure:
     """``n`` draws of each training transform (name -> torchvision v2 transform ending in Normalize) on one PIL
     image, one row per transform, the original on the left."""
-    from ..data.augment import denormalize
+    from ...data.augment import denormalize
 
     fig = Figure(figsize=(1.9 * (n + 1), 2.0 * len(transforms)), layout="constrained")
     axes = fig.subplots(len(transforms), n + 1, squeeze=False)
@@ -540,7 +540,7 @@ def curves_figure(histories: dict[str, pd.DataFrame], title: str = "", save=None
 def paper_test_scales(image_size: int) -> dict[str, tuple[int, ...]]:
     """Sect. 3.2 / Table 4 test scales for a scale-jittered model (S in [256, 512]), scaled to ``image_size``:
     ``single`` = Q = 384, ``multi`` = Q in {256, 384, 512}."""
-    from ..evaluate import VGG_MULTISCALE_Q, paper_scales
+    from ...evaluate import VGG_MULTISCALE_Q, paper_scales
 
     return {"single": paper_scales((384,), image_size), "multi": paper_scales(VGG_MULTISCALE_Q, image_size)}
 
@@ -550,7 +550,7 @@ def protocol_comparison(model: nn.Module, dataset, *, image_size: int, max_image
     """Table 4/5 on our subset: dense, multi-crop (5x5 grid x flips) and both (softmax averaged, Table 5) at one
     test scale (Q = 384, scaled) and at three (Q = 256, 384, 512, scaled). Errors in %; ``crops`` is network inputs
     per image (dense: one whole image per scale and its flip)."""
-    from ..evaluate import predict_dataset, topk_errors
+    from ...evaluate import predict_dataset, topk_errors
 
     rows = []
     for label, scales in paper_test_scales(image_size).items():
@@ -572,7 +572,7 @@ def protocol_comparison(model: nn.Module, dataset, *, image_size: int, max_image
 def score_maps(model: nn.Module, img, scales: Sequence[int], *, image_size: int) -> list[torch.Tensor]:
     """Dense evaluation of one image (Sect. 3.2): the class score maps ``[classes, h, w]`` (softmax per position)
     of the fully-convolutional net at each test scale Q (short side)."""
-    from ..evaluate import normalize, resize_short, to_dense
+    from ...evaluate import normalize, resize_short, to_dense
 
     dense = to_dense(model, image_size).eval()
     device = next(dense.parameters()).device

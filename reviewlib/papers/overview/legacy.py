@@ -22,12 +22,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from torch import nn
 
-from ..review import tables
-from ..review.tables import layer_table, layer_totals, weight_depth
-from ..budget import Budget, get_budget
-from ..errors import ConfigError
-from ..nets import build_model, count_params, input_side, paper_of
-from ..review.plots import save_figure
+from ...review import tables
+from ...review.tables import layer_table, layer_totals, weight_depth
+from ...budget import Budget, get_budget
+from ...errors import ConfigError
+from ...nets import build_model, count_params, input_side, paper_of
+from ...review.plots import save_figure
 
 __all__ = ["PAPER_RESULTS", "TORCHVISION_WEIGHTS", "DEFAULT_MODELS", "SHARE_MODELS", "SHARED_MODELS", "Reported",
            "reported", "torchvision_metrics", "model_row", "comparison_table",
@@ -276,7 +276,7 @@ def shared_recipe(budget: Budget | str | None = None):
     to the budget, with learning rate 0.02 outside the paper budget (the lowest of the three study-tuned rates,
     so VGG-A without BatchNorm does not diverge) and GoogLeNet's auxiliary losses weighted 0.3 (its Sect. 5; the
     other two models have no auxiliary heads, so it changes nothing for them)."""
-    from ..train.recipes import recipe_for
+    from ...train.recipes import recipe_for
 
     budget = get_budget(budget)
     overrides = {"aux_weight": 0.3}

@@ -26,14 +26,14 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..review.tables import layer_table, layer_totals, macs_total, weight_depth
-from ..nets.arch import Aux, InceptionSpec, build_block, trace
-from ..budget import Budget, get_budget
-from ..review.claims import Claim, claim_table
-from ..errors import ConfigError
-from ..review.explorer import Control, Explorer
-from ..nets.layers import NaiveInception
-from ..nets import INCEPTION_ROWS, alexnet, count_params, googlenet, googlenet_specs
+from ...review.tables import layer_table, layer_totals, macs_total, weight_depth
+from ...nets.arch import Aux, InceptionSpec, build_block, trace
+from ...budget import Budget, get_budget
+from ...review.claims import Claim, claim_table
+from ...errors import ConfigError
+from ...review.explorer import Control, Explorer
+from ...nets.layers import NaiveInception
+from ...nets import INCEPTION_ROWS, alexnet, count_params, googlenet, googlenet_specs
 
 # ---------------------------------------------------------------------------------------------------------------
 # The paper's numbers
@@ -398,7 +398,7 @@ def googlenet_claims(image_size: int = 224) -> pd.DataFrame:
     sep_macs = int(sep[sep["fits both (within 2%)"]]["MACs"].iloc[0])
     paper_sum = sum(r.params_k for r in PAPER_TABLE1 if r.params_k) * 1e3
     aux = aux_table(image_size).set_index("head")["pooled map"]
-    from ..train.recipes import paper_recipe
+    from ...train.recipes import paper_recipe
 
     gr, pc = paper_recipe("googlenet"), PAPER_CLAIMS
     claims = [
@@ -456,7 +456,7 @@ def aux_table(image_size: int = 224, num_classes: int = 1000, aux_pool: str | No
     m.eval()
     with torch.no_grad():
         out = m(torch.zeros(1, 3, image_size, image_size, device="meta"))
-    from ..train.recipes import paper_recipe
+    from ...train.recipes import paper_recipe
 
     rows = []
     for name, tap in after.items():
@@ -625,7 +625,7 @@ def crops_and_ensembles(members: list[nn.Module], dataset, *, image_size: int,
     averaging over all crops of all models, since every model sees the same crops — so the ensemble costs no
     second pass over the first model.
     """
-    from ..evaluate import predict_dataset, topk_errors
+    from ...evaluate import predict_dataset, topk_errors
 
     if not members:
         raise ValueError("crops_and_ensembles: no models given")

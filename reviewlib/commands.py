@@ -102,8 +102,11 @@ def train(study: Study, run: Run, *, out: str | Path, resume: bool = False, prog
         print(f"{run.model} ({r.paper} recipe, budget {study.budget.name}) on {study.data.description}: "
               f"{run.image_size}-px input, width {run.width:g}, {distributed.world_size()} process(es) on "
               f"{study.device}; batch {study.batch_size}, lr {r.lr:g} ({r.schedule}), {run.epochs} epochs")
-    return train_variant(study, run, seed=run.seeds[0], warm=warm, checkpoint=Path(out) / CHECKPOINT_NAME,
-                         resume=resume, progress=progress).history
+    trained = train_variant(study, run, seed=run.seeds[0], warm=warm, checkpoint=Path(out) / CHECKPOINT_NAME,
+                            resume=resume, progress=progress)
+    if warm is not None and distributed.is_main():
+        print(f"warm start from {warm_start}: {', '.join(trained.warm_started) or 'no layer matched'}")
+    return trained.history
 
 
 def write_history(history: pd.DataFrame, out: str | Path) -> Path:

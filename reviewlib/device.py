@@ -41,7 +41,7 @@ def seed_everything(seed: int = 0, deterministic: bool = False) -> None:
 
 def describe_device(device: torch.device | None = None) -> str:
     """One line for a notebook header: the device and, on CUDA, the GPU's name."""
-    device = device or pick_device()
+    device = torch.device(device) if device is not None else pick_device()
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)}, {torch.cuda.device_count()} GPU(s))"
     if device.type == "cpu":

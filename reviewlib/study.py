@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from .budget import Budget, get_budget
 from .data.augment import resize_side
 from .data.sources import DataSource, find_data
+from .data.subset import all_wnids
 from .device import describe_device, pick_device
 from .nets import input_side, paper_of
 from .papers import NOTEBOOKS, plan_of
@@ -41,7 +42,8 @@ class Study:
                   ) -> "Study":
         """The study of ``paper`` ("alexnet", "vgg", "googlenet" or "overview") under ``budget`` (a name, else
         ``$REVIEWLIB_BUDGET``, else ``study``). ``data``: a dataset folder (else ``$REVIEWLIB_DATA``, the repo's
-        ``data/``, a download when the budget allows one, or the offline synthetic stand-in)."""
+        ``data/``, a download when the budget allows one, or the offline synthetic stand-in). The budget's number
+        of classes is taken from the data's sorted classes (all of them when the data has fewer)."""
         if paper not in NOTEBOOKS:
             raise ValueError(f"Study.for_paper: unknown paper {paper!r}; choose one of {', '.join(NOTEBOOKS)}")
         b = get_budget(budget)
@@ -51,8 +53,9 @@ class Study:
                            train_per_class=b.train_per_class, val_per_class=b.val_per_class,
                            image_side=max(64, size))
         recipe = scaled_recipe(recipe_paper, batch_size=b.batch_size, tuned=b.tuned)
+        classes = b.classes if b.classes is not None and b.classes < len(all_wnids(source)) else None
         base = cls(paper=paper, budget=b, data=source, device=str(device or pick_device()), size=size,
-                   classes=b.classes, train_per_class=b.train_per_class, val_per_class=b.val_per_class,
+                   classes=classes, train_per_class=b.train_per_class, val_per_class=b.val_per_class,
                    batch_size=recipe.batch_size, recipe=recipe)
         return replace(base, runs=plan_of(paper)(base))
 

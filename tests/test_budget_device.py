@@ -26,16 +26,17 @@ def test_wrong_budget_lists_the_valid_ones(monkeypatch):
 
 
 def test_budget_sizes_scale_like_the_papers():
-    assert get_budget("paper").image_size == 224 and get_budget("paper").resize_size == 256
-    assert get_budget("paper").width == 1.0
-    assert get_budget("smoke").width < get_budget("study").width < 1
+    paper, study, smoke = get_budget("paper"), get_budget("study"), get_budget("smoke")
+    assert {p: paper.size_for(p) for p in ("alexnet", "vgg", "googlenet")} == {
+        "alexnet": 224, "vgg": 224, "googlenet": 224}
+    assert paper.width == 1.0 and paper.batch_size is None and not paper.tuned  # the papers' own recipes
+    assert smoke.width < study.width < 1
     assert list(budget_table().index) == list(BUDGETS)
-    assert get_budget("smoke").with_(epochs=3).epochs == 3
-    study = get_budget("study")
-    assert study.image_size_for("alexnet") == study.image_size == 128
-    assert study.image_size_for("googlenet") == 96  # its paper 5x5/3 aux pool still fits the 6x6 map at 4a
-    assert study.image_size_for("vgg") == 64  # VGG's five pools still leave 2x2 at 64 px
-    assert get_budget("paper").image_size_for("vgg") == 224
+    assert smoke.with_(width=0.5).width == 0.5 and smoke.width == 0.125
+    assert study.size_for("alexnet") == 128
+    assert study.size_for("googlenet") == 96  # its paper 5x5/3 aux pool still fits the 6x6 map at 4a
+    assert study.size_for("vgg") == 64  # VGG's five pools still leave 2x2 at 64 px
+    assert not smoke.download and study.download
 
 
 def test_device_and_seed(monkeypatch):

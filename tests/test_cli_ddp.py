@@ -22,7 +22,7 @@ def test_torchrun_two_process_gloo_cli(tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "reviewlib.train", "--model", "vgg_A", "--data", str(root), "--budget", "smoke",
            "--epochs", "1", "--out", str(out), "--width", "0.0625", "--image-size", "32", "--classes", "2",
-           "--max-batches", "2", "--batch-size", "8", "--workers", "0", "--no-progress"]
+           "--max-batches", "2", "--batch-size", "8", "--no-progress"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "2 process(es)" in proc.stdout

@@ -16,7 +16,7 @@ from reviewlib.data.synthetic import make_synthetic_imagenet
 
 REPO = Path(__file__).resolve().parents[1]
 SMALL = ["--budget", "smoke", "--width", "0.0625", "--image-size", "32", "--epochs", "1", "--max-batches", "2",
-         "--batch-size", "4", "--workers", "0", "--no-progress"]
+         "--batch-size", "4", "--no-progress"]
 
 
 def cli(*args, timeout=240) -> subprocess.CompletedProcess:
@@ -69,7 +69,7 @@ def test_cli_writes_the_averaged_weights_accuracy_with_polyak(data, tmp_path):
 def test_cli_trains_one_batch_at_the_paper_budget(data, tmp_path, model):
     """The paper budget's real input sides (227 for the paper AlexNet, 224 else) reach the model built for them."""
     proc = cli("--model", model, "--data", data, "--out", tmp_path, "--budget", "paper", "--width", "0.0625",
-               "--classes", "2", "--epochs", "1", "--max-batches", "1", "--batch-size", "2", "--workers", "0",
+               "--classes", "2", "--epochs", "1", "--max-batches", "1", "--batch-size", "2",
                "--no-progress")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert pd.read_csv(tmp_path / "history.csv").epoch.tolist() == [1]

@@ -70,19 +70,31 @@ def test_tuned_recipe_applies_the_documented_study_tuning():
         assert "Study tuning: " + R.STUDY_TUNING_WHY[p] in r.notes
 
 
-def test_recipe_for_adapter_matches_scaled_recipe():
+def test_study_recipes_are_the_papers_scaled_and_tuned():
     for p in R.PAPERS:
-        assert R.recipe_for(p, "paper") == R.paper_recipe(p)
-        study = get_budget("study")
-        assert R.recipe_for(p, study) == R.scaled_recipe(p, batch_size=study.batch_size, epochs=study.epochs,
-                                                         tuned=True)
-    half = get_budget("paper").with_(name="half", batch_size=64, epochs=45)
-    assert R.recipe_for("alexnet", half, lr=0.5) == R.scaled_recipe("alexnet", batch_size=64, epochs=45, lr=0.5)
+        assert R.scaled_recipe(p) == R.paper_recipe(p)  # the paper budget: the recipe as the paper states it
+        study = R.scaled_recipe(p, batch_size=64, epochs=20, tuned=True)
+        assert study.schedule == "linear" and study.init == "kaiming" and study.epochs == 20
+        assert "Study tuning" in study.notes
+    assert R.scaled_recipe("alexnet", batch_size=64, epochs=45, lr=0.5).lr == 0.5
+
+
+def test_linear_schedule_falls_to_zero_over_the_run():
+    model = nn.Linear(2, 2)
+    recipe = R.scaled_recipe("vgg", batch_size=64, epochs=4, tuned=True)
+    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr)
+    sched = R.make_scheduler(opt, recipe)
+    lrs = []
+    for _ in range(4):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert lrs == pytest.approx([recipe.lr * f for f in (1.0, 0.75, 0.5, 0.25)])
 
 
 def test_bad_recipe_values_are_named():
     with pytest.raises(ValueError, match="schedule"):
-        R.paper_recipe("alexnet").with_(schedule="cosine")
+        R.paper_recipe("alexnet").with_(schedule="cosine-annealing")
     with pytest.raises(ValueError, match="unknown paper 'resnet'"):
         R.scaled_recipe("resnet", batch_size=64, epochs=8)
     with pytest.raises(ValueError, match="ema_decay"):
@@ -234,7 +246,7 @@ def test_init_googlenet_bvlc_style():
 
 def test_init_model_dispatch():
     m = _tiny_vgg("A")
-    I.init_model(m, R.recipe_for("vgg", "study"))  # kaiming in the study budget
+    I.init_model(m, R.scaled_recipe("vgg", batch_size=64, epochs=8, tuned=True))  # kaiming in the study budget
     out = m.classifier[-1].weight
     assert out.std().item() == pytest.approx(0.01, rel=0.2)
     with pytest.raises(ValueError, match="unknown init scheme"):

@@ -246,28 +246,3 @@ class SigintAt(Dataset):
         return self.base[i]
 
 
-def test_fit_still_takes_dataloaders_max_batches_and_checkpoint_dir(tmp_path):
-    def loaders():
-        return (DataLoader(Jitter(*TRAIN), batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(1)),
-                DataLoader(TensorDataset(*VAL), batch_size=16))
-
-    def go(epochs, resume=False, sigint=False, seed=0):
-        torch.manual_seed(seed)
-        model = Tiny()
-        tl, vl = loaders()
-        if sigint:
-            tl = DataLoader(SigintAt(Jitter(*TRAIN), at=5 * 8 + 17), batch_size=8, shuffle=True,
-                            generator=torch.Generator().manual_seed(1))
-        h = T.fit(model, tl, vl, recipe(), epochs=epochs, device="cpu", checkpoint_dir=tmp_path / "cut",
-                  resume=resume, max_batches=5, progress=False)
-        return model, h
-
-    full, h_full = go(2)
-    assert len(h_full) == 2
-    (tmp_path / "cut" / "checkpoint.pt").unlink()
-    with pytest.raises(KeyboardInterrupt, match="epoch 2, batch 3"):
-        go(2, sigint=True)
-    resumed, h_res = go(2, resume=True, seed=4)
-    assert_same_weights(full, resumed)
-    assert strip_timing(h_full).equals(strip_timing(h_res))
-    assert T.validate(full, loaders()[1], device="cpu", max_batches=1)["acc1"] >= 0

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from torch import nn
@@ -131,6 +131,7 @@ class Trained:
     params: int
     seconds: float
     model: nn.Module | None = None
+    warm_started: tuple[str, ...] = ()  # the layers copied from the warm-start net (VGG Sect. 3.1)
 
 
 def train_variant(study, run: Run, variant: Variant = BASELINE, seed: int = 0, *, warm: nn.Module | None = None,
@@ -141,8 +142,7 @@ def train_variant(study, run: Run, variant: Variant = BASELINE, seed: int = 0, *
     num_classes = len(splits(study, run)[0].wnids)
     seed_everything(seed)
     model = build(study, run, variant, num_classes=num_classes)
-    if warm is not None:
-        warm_start_vgg(model, warm)
+    copied = tuple(warm_start_vgg(model, warm)) if warm is not None else ()
     recipe = run.recipe.with_(**dict(variant.recipe))
     world = distributed.world_size()
     if study.batch_size % world:
@@ -156,7 +156,7 @@ def train_variant(study, run: Run, variant: Variant = BASELINE, seed: int = 0, *
     history = fit(model, train, val, recipe, epochs=run.epochs, device=study.device, checkpoint=checkpoint,
                   resume=resume, progress=progress, seed=seed, live_plot=live_plot)
     return Trained(variant.name, seed, history, count_params(model), time.perf_counter() - start,
-                   model if keep_model else None)
+                   model if keep_model else None, copied)
 
 
 @dataclass
@@ -197,6 +197,7 @@ def run_variants(study, run: Run, variants: Mapping[str, Variant] | Sequence[Var
     from another (``warm_from``) finds that variant's net of the same seed already trained."""
     if not isinstance(variants, Mapping):
         variants = {v.name: v for v in variants}
+    variants = {name: replace(v, name=name) for name, v in variants.items()}  # the key names the variant
     seeds = tuple(run.seeds if seeds is None else seeds)
     trained: list[Trained] = []
     for seed in seeds:

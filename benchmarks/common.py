@@ -1,4 +1,9 @@
-"""Shared helpers for the benchmarks: interleaved timing, summaries, markdown tables, the results file.
+"""Shared helpers for the benchmarks: the study runs, the training step, interleaved timing, summaries, markdown
+tables, the results file.
+
+The benchmarks are entry points: the sizes they time come from :meth:`reviewlib.study.Study.for_paper` (each paper's
+study main run gives the model, its real input side, the resize side, the width, the batch size and the recipe), so
+they time exactly what the notebooks and ``python -m reviewlib.train`` train, and no size is written here.
 
 Speed is noisy on a shared machine, so every comparison here times the candidates in turn (A B A B ... A: each
 run of B between two runs of A, so a steady drift of the machine's load hits both alike) and reports the median and
@@ -21,6 +26,8 @@ import pandas as pd
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data" / "tiny-imagenet-10"
+PAPERS = ("alexnet", "vgg", "googlenet")
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 TITLE = "# reviewlib benchmarks (written by `python -m benchmarks` and `python -m benchmarks.gpu`; do not edit by hand)"
 FIGURES = REPO / "figures"
@@ -103,6 +110,67 @@ def malloc_cache(enabled: bool = True) -> Iterator[bool]:
         libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT)
         libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT)
         libc.malloc_trim(0)
+
+
+# ------------------------------------------------------------------------------------------------ the study runs
+def data_root(root: str | Path | None = None) -> Path:
+    """``root``, else ``$REVIEWLIB_DATA``, else ``../shared/data/tiny-imagenet-10`` beside the repo."""
+    if root:
+        return Path(root)
+    env = os.environ.get("REVIEWLIB_DATA", "").strip()
+    return Path(env) if env else SHARED_DATA
+
+
+def study_runs(root: str | Path | None = None, *, device: str = "cpu", budget: str = "study",
+               papers: Sequence[str] = PAPERS) -> dict:
+    """``{paper: (study, main run)}``: each paper's study under ``budget`` on the data at :func:`data_root`."""
+    from reviewlib.study import Study
+
+    out = {}
+    for paper in papers:
+        study = Study.for_paper(paper, budget, data=str(data_root(root)), device=device)
+        out[paper] = (study, study.runs["main"])
+    return out
+
+
+def build_run_model(study, run, **model_kw) -> torch.nn.Module:
+    """The run's model as its training builds it (:func:`reviewlib.experiments.runner.build`: the run's width and
+    real input side, the recipe's initialisation), in train mode on the study's device."""
+    from reviewlib.experiments.runner import BASELINE, Variant, build, splits
+
+    variant = Variant("benchmark", model_kw=model_kw) if model_kw else BASELINE
+    torch.manual_seed(0)
+    classes = len(splits(study, run)[0].wnids)
+    return build(study, run, variant, num_classes=classes).to(study.device).train()
+
+
+def train_step(model: torch.nn.Module, recipe) -> Callable[[torch.Tensor, torch.Tensor], None]:
+    """``step(x, y)``: one training step as :func:`reviewlib.train.loop.fit` takes it: forward (on a GPU in bf16
+    autocast and channels_last, as fit), the loss with the recipe's auxiliary weight, the NaN check, SGD with the
+    recipe's momentum and weight decay, and the Polyak average when the recipe keeps one."""
+    from reviewlib.train.ema import make_ema
+    from reviewlib.train.loop import compute_loss
+
+    device = next(model.parameters()).device
+    cuda = device.type == "cuda"
+    if cuda:
+        model.to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
+                          weight_decay=recipe.weight_decay)
+    ema = make_ema(model, recipe.ema_decay) if recipe.ema_decay is not None else None
+
+    def step(x: torch.Tensor, y: torch.Tensor) -> None:
+        with torch.autocast(device.type, torch.bfloat16, enabled=cuda):
+            out = model(x.contiguous(memory_format=torch.channels_last) if cuda else x)
+            _, loss, _ = compute_loss(out, y, recipe.aux_weight)
+        if not bool(torch.isfinite(loss.detach())):
+            raise FloatingPointError("benchmark step: the loss is not finite")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if ema is not None:
+            ema.update_parameters(model)
+    return step
 
 
 # ------------------------------------------------------------------------------------------------ timing

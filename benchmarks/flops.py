@@ -20,8 +20,8 @@ from functools import lru_cache
 import pandas as pd
 import torch
 
+from reviewlib.nets import build_model, input_side
 from reviewlib.review.tables import macs_total
-from reviewlib.nets import build_model, paper_of
 
 from .common import calls_for, interleaved, load_average, set_threads, to_text
 
@@ -76,20 +76,20 @@ def model_flops(models: pd.DataFrame, peak: float, peak_cpu: float | None = None
     return pd.DataFrame(rows)
 
 
-def training_step_flops(loader: pd.DataFrame, peak: float, budget) -> pd.DataFrame:
-    """The same for the study-budget training steps of the data-pipeline table (one row per model)."""
-    if loader is None or "train_step_img_s" not in loader:
+def training_step_flops(pipeline: pd.DataFrame, peak: float, peak_cpu: float | None = None) -> pd.DataFrame:
+    """The same for the study main runs' training steps, from the data-pipeline table (:mod:`benchmarks.pipeline`:
+    one row per run with its model, real input side, width, classes and step-alone images/s)."""
+    if pipeline is None or "step_alone_img_s" not in pipeline:
         return pd.DataFrame()
-    first = loader.dropna(subset=["train_step_img_s"]).drop_duplicates("model")
     rows = []
-    for r in first.itertuples(index=False):
-        size = budget.image_size_for(paper_of(r.model))
-        m = macs(r.model, size, width=budget.width, num_classes=budget.classes or 1000, built_for=size)
+    for r in pipeline.itertuples(index=False):
+        side = int(str(r.input).rstrip("px"))
+        m = macs(r.model, side, width=r.width, num_classes=r.classes, built_for=side)
         flop = 2 * m * TRAIN_FACTOR
-        rows.append({"model": r.model, "input": f"{size}px", "width": budget.width,
-                     "batch": budget.batch_size, "mode": "train step (+SGD)", "GMACs_per_img": m / 1e9,
-                     "img_s": r.train_step_img_s, "GFLOP_s": flop * r.train_step_img_s / 1e9,
-                     "%_peak": 100 * flop * r.train_step_img_s / peak})
+        ours, ref = (r.step_alone_cpu_img_s, peak_cpu) if peak_cpu else (r.step_alone_img_s, peak)
+        rows.append({"paper": r.paper, "model": r.model, "input": r.input, "width": r.width, "batch": r.batch,
+                     "mode": "train step (+SGD)", "GMACs_per_img": m / 1e9, "img_s": r.step_alone_img_s,
+                     "GFLOP_s": flop * r.step_alone_img_s / 1e9, "%_peak": 100 * flop * ours / ref})
     return pd.DataFrame(rows)
 
 
@@ -102,9 +102,10 @@ def main(argv=None) -> float:
     peak, peak_cpu = cpu_peak(args.n)
     print(f"float32 matmul peak ({args.n}x{args.n}, {threads} threads, load {load_average()}): "
           f"{peak / 1e9:.1f} GFLOP/s ({peak_cpu / 1e9:.1f} GFLOP per CPU-second)")
-    rows = [{"model": name, "input": f"{s}px", "GMACs_per_img": macs(name, s, built_for=b) / 1e9}
-            for name, s, b in [("alexnet", 224, None), ("vgg16", 224, None), ("googlenet", 224, None),
-                               ("alexnet_paper", 227, 227), ("googlenet_paper", 224, 224)]]
+    rows = []
+    for name in ("alexnet", "vgg16", "googlenet", "alexnet_paper", "vgg_A", "googlenet_paper"):
+        side = input_side(name, 224)  # the papers' 224 crop; 227 for the paper AlexNet
+        rows.append({"model": name, "input": f"{side}px", "GMACs_per_img": macs(name, side, built_for=side) / 1e9})
     print(to_text(pd.DataFrame(rows)))
     return peak
 

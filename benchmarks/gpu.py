@@ -11,8 +11,11 @@ training step (forward, backward, SGD with momentum) under a ladder of switches,
 
 then "all but one" rows (the full ladder without compile, minus one switch) to show each switch's own effect, and,
 for AlexNet (the fastest step, so the copy weighs most), the host-to-device copy: pageable memory and blocking
-copies against pinned memory (``reviewlib.data.make_loader`` pins on CUDA) with ``non_blocking=True`` copies, on
-the compute stream and on a side stream that fetches the next batch while this one trains.
+copies against pinned memory (``reviewlib.data.StreamingBatches`` pins on CUDA) with ``non_blocking=True`` copies,
+on the compute stream and on a side stream that fetches the next batch while this one trains. Last, the study main
+runs end to end on the GPU (:mod:`benchmarks.pipeline`: the store moved to the GPU once, each batch gathered and
+augmented there, then the training step) against the step alone, when the data (``--data``, ``$REVIEWLIB_DATA`` or
+../shared/data/tiny-imagenet-10) is there.
 
 MFU = (3 x 2 x multiply-adds per image from :func:`reviewlib.review.tables.macs_total`) x images/s / the GPU's bf16
 matmul peak, measured in the same run (an 8192^3 bf16 matrix product); the fp32 and TF32 peaks are given too.
@@ -20,6 +23,7 @@ matmul peak, measured in the same run (an 8192^3 bf16 matrix product); the fp32 
     .venv/bin/python -m benchmarks.gpu                     # the whole benchmark, about 4-5 minutes on one GPU
     .venv/bin/python -m benchmarks.gpu --no-compile        # faster; no torch.compile rows
     .venv/bin/python -m benchmarks.gpu --dry-run           # exercises every code path on the CPU with tiny models
+                                                           # (and one quick study run of the pipeline)
 
 Without CUDA (and without ``--dry-run``) it prints why and exits with status 0. It writes the "gpu" section of
 ``benchmarks/RESULTS.md`` and ``figures/bench_gpu.png`` (not in ``--dry-run``).
@@ -35,9 +39,11 @@ import time
 import pandas as pd
 import torch
 
+from reviewlib.errors import DataError
 from reviewlib.nets import build_model
 
-from .common import FIGURES, RESULTS, matmul_peak, sync, to_markdown, to_text, write_section
+from . import pipeline
+from .common import FIGURES, PAPERS, RESULTS, matmul_peak, sync, to_markdown, to_text, write_section
 from .flops import TRAIN_FACTOR, macs
 from .models_vs_torchvision import _loss
 
@@ -236,6 +242,9 @@ def main(argv=None) -> int:
     p.add_argument("--no-compile", action="store_true", help="skip the torch.compile rows")
     p.add_argument("--budget-s", type=float, default=240, help="stop starting new work after this many seconds")
     p.add_argument("--peak-n", type=int, default=8192, help="matrix side for the matmul peaks")
+    p.add_argument("--data", default=None, help="data for the study pipeline rows (default: $REVIEWLIB_DATA or "
+                                                "../shared/data/tiny-imagenet-10)")
+    p.add_argument("--no-pipeline", action="store_true", help="skip the study pipeline rows")
     p.add_argument("--dry-run", action="store_true",
                    help="run every code path on the CPU with tiny models (no results written)")
     args = p.parse_args(argv)
@@ -301,6 +310,15 @@ def main(argv=None) -> int:
     if s.device.type == "cuda" and left() > 10:
         copies = copy_table(s)
         print(to_text(copies), flush=True)
+    study = pd.DataFrame()
+    if not args.no_pipeline and (args.dry_run or left() > 30):
+        torch.backends.cudnn.benchmark = False  # torch's default, which training keeps
+        try:  # a dry run: one quick run on the CPU
+            study = pipeline.run(quick=args.dry_run, root=args.data, device=str(s.device),
+                                 papers=("vgg",) if args.dry_run else PAPERS)
+            print(to_text(study), flush=True)
+        except DataError as err:
+            print(f"study pipeline skipped: {err}", flush=True)
     total = time.perf_counter() - t0
     print(f"GPU benchmark done in {total:.0f}s")
     if args.dry_run:
@@ -314,6 +332,11 @@ def main(argv=None) -> int:
           to_markdown(table), ""]
     if len(copies):
         md += ["Host-to-device copies (alexnet, all switches but compile):", "", to_markdown(copies), ""]
+    if len(study):
+        md += [f"The study main runs end to end on the GPU (batches augmented on the GPU -> training step in bf16 "
+               f"autocast and channels_last, as `fit` trains on a GPU) against the step alone (target >= "
+               f"{pipeline.TARGET}):", "",
+               to_markdown(study), ""]
     md += ["![GPU switches](../figures/bench_gpu.png)"]
     write_section("gpu", "\n".join(md), RESULTS)
     plot_rows = table.dropna(subset=["img_s"])

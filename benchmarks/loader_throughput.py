@@ -1,15 +1,16 @@
-"""How fast are the batches alone (no model)? The per-image PIL DataLoader against the batched path.
+"""How fast are the batches alone (no model)? In memory against streamed from disk, for each study main run.
 
-For each paper's study augmentation, images/s of
+For the training batches of each paper's study main run (``Study.for_paper(paper, "study").runs["main"]``: its
+paper's augmentation at the run's sizes, :func:`reviewlib.experiments.runner.train_transform`), images/s of
 
-* ``pil``: the per-image path (``reviewlib.data.files.get_datasets`` + ``make_loader``: decode, augment with
-  ``torchvision.transforms.v2`` on PIL images, collate) with 0, 1 and 2 DataLoader workers;
-* ``batched``: :class:`reviewlib.data.Batches` over a store decoded once (:func:`reviewlib.data.load_store`), the
-  same papers' augmentations as batched tensor ops on the device (:mod:`benchmarks.pipeline`'s ``STUDY``).
+* ``memory``: :class:`reviewlib.data.Batches` over the split decoded once (what the study budget trains on);
+* ``streamed``: :class:`reviewlib.data.StreamingBatches` decoding the same files every epoch in 0, 1 and 2 DataLoader
+  worker processes (what a split too big for memory, full ImageNet, trains on), the same augmentation on the device.
 
-Not a test; numbers on a shared machine are noisy. Run from the repo root:
+Both yield the same batches for the same seed (tested); only the time differs. Not a test; numbers on a shared
+machine are noisy (CPU time is given for the memory path; the streamed path's work is in its worker processes).
 
-    .venv/bin/python -m benchmarks.loader_throughput [--batches 10] [--workers 0 1 2] [--device cpu]
+    .venv/bin/python -m benchmarks.loader_throughput [--batches 10] [--workers 0 1 2] [--device cpu] [--root DATA]
 """
 from __future__ import annotations
 
@@ -19,23 +20,26 @@ import time
 import pandas as pd
 import torch
 
-from reviewlib.data import Batches, load_store
-from reviewlib.data.files import get_datasets, make_loader
+from reviewlib.data import StreamingBatches
+from reviewlib.experiments.runner import source_side, splits, train_transform
 
-from .common import load_average, set_threads, sync, to_text
-from .pipeline import BATCH_SIZE, STORE_SIDE, STUDY, data_root
+from .common import PAPERS, data_root, load_average, set_threads, study_runs, sync, to_text
+from .pipeline import train_batches
 
 
-def images_per_s(batches, n: int, device) -> float:
-    """Images/s over ``n`` batches of an iterable of (x, y), after one untimed batch (start-up)."""
-    it = iter(batches)
+def images_per_s(batches, n: int, device) -> tuple[float, float]:
+    """(images/s by the wall clock, by this process's CPU time) over ``n`` batches of epoch 0, after one untimed
+    batch (start-up)."""
+    it = batches.epoch(0)
     next(it)
-    images, t0 = 0, time.perf_counter()
+    images, t0, c0 = 0, time.perf_counter(), time.process_time()
     for _ in range(n):
         x, _ = next(it)
         images += len(x)
     sync(device)
-    return images / (time.perf_counter() - t0)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    it.close()
+    return images / wall, images / max(cpu, 1e-9)
 
 
 def main(argv=None) -> pd.DataFrame:
@@ -45,25 +49,30 @@ def main(argv=None) -> pd.DataFrame:
     p.add_argument("--batches", type=int, default=10, help="batches timed per measurement")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--papers", nargs="+", default=list(PAPERS), choices=list(PAPERS))
     args = p.parse_args(argv)
     threads = set_threads(args.threads)
-    root = args.root or str(data_root())
     device = torch.device(args.device)
-    print(f"batches alone: {threads} torch thread(s), load {load_average()}, device {device}, data {root}")
-    store = load_store(root, "train", side=STORE_SIDE)
+    print(f"batches alone: {threads} torch thread(s), load {load_average()}, device {device}, "
+          f"data {data_root(args.root)}", flush=True)
     rows = []
-    for model, (paper, side, transform) in STUDY.items():
-        b = Batches.from_store(store, transform, BATCH_SIZE, shuffle=True, seed=0, device=device)
-        rows.append({"paper": paper, "path": "batched", "workers": 0,
-                     "img_s": images_per_s(b.epoch(0), args.batches, device)})
-        train_ds, _, _ = get_datasets(paper, "study", root=root, download=False)
+    for paper, (study, run) in study_runs(args.root, device=args.device, papers=args.papers).items():
+        memory, _ = train_batches(study, run)
+        wall, cpu = images_per_s(memory, args.batches, device)
+        rows.append({"paper": paper, "model": run.model, "input": f"{run.image_size}px", "path": "memory",
+                     "workers": 0, "img_s": wall, "cpu_img_s": cpu})
+        train = splits(study, run)[0]
         for w in args.workers:
-            loader = make_loader(train_ds, BATCH_SIZE, train=True, num_workers=w, device=device)
-            rows.append({"paper": paper, "path": "pil", "workers": w,
-                         "img_s": images_per_s(loader, args.batches, device)})
-            del loader
-        print(f"  {paper}: batched {rows[-1 - len(args.workers)]['img_s']:.0f} img/s, per-image PIL "
-              + ", ".join(f"{r['img_s']:.0f} ({r['workers']} workers)" for r in rows[-len(args.workers):]), flush=True)
+            stream = StreamingBatches.from_selection(train, train_transform(run.model, run), study.batch_size,
+                                                     side=source_side(run), shuffle=True, seed=0, device=device,
+                                                     workers=w)
+            wall, cpu = images_per_s(stream, args.batches, device)
+            rows.append({"paper": paper, "model": run.model, "input": f"{run.image_size}px", "path": "streamed",
+                         "workers": w, "img_s": wall, "cpu_img_s": cpu})
+            del stream
+        done = rows[-1 - len(args.workers):]
+        print(f"  {paper}: in memory {done[0]['img_s']:.0f} img/s, streamed "
+              + ", ".join(f"{r['img_s']:.0f} ({r['workers']} workers)" for r in done[1:]), flush=True)
     table = pd.DataFrame(rows)
     table["load"] = load_average()
     print(to_text(table))

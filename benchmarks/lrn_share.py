@@ -1,15 +1,15 @@
-"""What AlexNet's LRN (Sect. 3.3) costs in a training step, before and after reviewlib's fast LRN.
+"""What AlexNet's LRN (Sect. 3.3) costs in the study's training step, with reviewlib's fast LRN and the one it replaced.
 
-The paper AlexNet at the study size (width 0.25, ``input_side("alexnet_paper", 128)`` = 130 px, 10 classes, batch
-64), forward + backward of the cross-entropy, three ways, interleaved: without LRN (``lrn=False``), with
-:class:`reviewlib.nets.layers.LocalResponseNorm` (one 1x1 convolution by a 0/1 band matrix for the sum of squares,
-a written-out backward) and with the implementation it replaced (torch's ``F.local_response_norm`` with
-``alpha * n``, once per tower, concatenated). LRN's share of the step is ``(t_with - t_without) / t_with``. Also the
-layer alone, forward + backward, on the ``[64, 24, 30, 30]`` map of lrn1 at that size (two towers of 12 maps).
-On the CPU all of it runs inside :func:`benchmarks.common.malloc_cache` (``--no-malloc-cache`` to leave glibc's
-malloc alone), so every variant measures its arithmetic, not the page faults of freshly mapped buffers.
+The AlexNet study main run (``Study.for_paper("alexnet", "study").runs["main"]``: ``alexnet_paper`` at its real input
+side, width and batch size, with its recipe), one training step (:func:`benchmarks.common.train_step`: forward, loss,
+backward, SGD) on one real batch of the study's data, three ways, interleaved: without LRN (``lrn=False``, the
+ablation's model), with :class:`reviewlib.nets.layers.LocalResponseNorm` (the paper's formula as one 1x1 convolution
+by a 0/1 band matrix for the sum of squares and a written-out backward) and with the implementation it replaced
+(torch's ``F.local_response_norm`` with ``alpha * n``, once per tower, concatenated). LRN's share of the step is
+``(t_with - t_without) / t_with``, by the wall clock and by this process's CPU time (the steady one on a shared
+machine; target <= 15%). Also each LRN alone, forward + backward, on lrn1's input map at this size.
 
-    .venv/bin/python -m benchmarks.lrn_share [--repeats 15] [--threads N] [--device cpu|cuda|mps]
+    .venv/bin/python -m benchmarks.lrn_share [--repeats 15] [--threads N] [--device cpu|cuda|mps] [--root DATA]
 """
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reviewlib.nets import alexnet, input_side
 from reviewlib.nets.layers import LocalResponseNorm
 
-from .common import interleaved, load_average, malloc_cache, machine_line, set_threads, to_text
+from .common import (build_run_model, data_root, interleaved, load_average, machine_line, malloc_cache,
+                     set_threads, study_runs, to_text, train_step)
+from .pipeline import train_batches
 
-BATCH, WIDTH, CLASSES, TRAIN_SIZE = 64, 0.25, 10, 128
+TARGET_SHARE = 15.0  # % of the AlexNet study step (issue 12)
+WITH = "LRN, reviewlib (band conv)"
+BEFORE = "LRN, torch F.local_response_norm (before)"
 
 
 class TorchLRN(nn.Module):
@@ -50,12 +53,19 @@ def with_torch_lrn(model: nn.Module) -> nn.Module:
     return model
 
 
-def step(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
-    """One forward + backward of the cross-entropy (gradients dropped first, no optimizer step)."""
-    def run() -> None:
-        model.zero_grad(set_to_none=True)
-        F.cross_entropy(model(x), y).backward()
-    return run
+def first_lrn_input(model: nn.Module, x: torch.Tensor) -> tuple[LocalResponseNorm, torch.Size]:
+    """The first LRN of ``model`` and the shape of its input for the batch ``x``."""
+    lrn = next(m for m in model.modules() if isinstance(m, LocalResponseNorm))
+    seen = {}
+
+    def record(module, inputs, output) -> None:
+        seen.setdefault("shape", inputs[0].shape)
+
+    hook = lrn.register_forward_hook(record)
+    with torch.no_grad():
+        model(x)
+    hook.remove()
+    return lrn, seen["shape"]
 
 
 def layer_step(fn, x: torch.Tensor, g: torch.Tensor):
@@ -65,39 +75,38 @@ def layer_step(fn, x: torch.Tensor, g: torch.Tensor):
     return run
 
 
-def run(repeats: int = 15, device: str = "cpu") -> pd.DataFrame:
-    size = input_side("alexnet_paper", TRAIN_SIZE)
-    torch.manual_seed(0)
-    x = torch.randn(BATCH, 3, size, size, device=device)
-    y = torch.randint(0, CLASSES, (BATCH,), device=device)
-
-    def build(**kw) -> nn.Module:
-        torch.manual_seed(0)
-        return alexnet("paper", num_classes=CLASSES, width=WIDTH, image_size=size, **kw).to(device).train()
-
-    models = {"no LRN": build(lrn=False), "LRN, reviewlib (band conv)": build(),
-              "LRN, torch F.local_response_norm (before)": with_torch_lrn(build())}
-    steps = {name: step(m, x, y) for name, m in models.items()}
-    times = interleaved(steps, repeats=repeats, warmup=2, device=device)
-    # the layer alone, on lrn1's map at this size (96 * 0.25 = 24 channels in two towers of 12)
-    maps = (torch.rand(BATCH, 24, 30, 30, device=device) * 10).requires_grad_()
+def run(repeats: int = 15, device: str = "cpu", root=None, runs: dict | None = None) -> pd.DataFrame:
+    """One row per variant: step ms (wall, CPU), LRN's share of the step, and the LRN layer alone."""
+    study, main = (runs or study_runs(root, device=device, papers=("alexnet",)))["alexnet"]
+    batches, _ = train_batches(study, main)
+    x, y = batches.batch(0, 0)
+    models = {"no LRN": build_run_model(study, main, lrn=False), WITH: build_run_model(study, main),
+              BEFORE: with_torch_lrn(build_run_model(study, main))}
+    steps = {name: train_step(m, main.recipe) for name, m in models.items()}
+    times = interleaved({name: (lambda s=s: s(x, y)) for name, s in steps.items()}, repeats=repeats, warmup=2,
+                        device=study.device)
+    lrn, shape = first_lrn_input(models[WITH], x)
+    maps = (torch.rand(shape, device=study.device) * 10).requires_grad_()
     grad = torch.randn_like(maps)
-    lrn = LocalResponseNorm(towers=2)
-    layers = {"LRN, reviewlib (band conv)": layer_step(lrn, maps, grad),
-              "LRN, torch F.local_response_norm (before)": layer_step(TorchLRN(lrn), maps, grad)}
-    layer_times = interleaved(layers, repeats=3 * repeats, warmup=2, device=device)
+    layers = {WITH: layer_step(lrn, maps, grad), BEFORE: layer_step(TorchLRN(lrn), maps, grad)}
+    layer_times = interleaved(layers, repeats=3 * repeats, warmup=2, device=study.device)
 
     base = {clock: statistics.median(getattr(times, clock)["no LRN"]) for clock in ("wall", "cpu")}
     rows = []
     for name in models:
         wall, cpu = (statistics.median(getattr(times, clock)[name]) for clock in ("wall", "cpu"))
-        row = {"variant": name, "step_ms": 1e3 * wall, "step_cpu_ms": 1e3 * cpu,
-               "lrn_share_%": 100 * (wall - base["wall"]) / wall, "lrn_share_cpu_%": 100 * (cpu - base["cpu"]) / cpu}
+        row = {"variant": name, "model": main.model, "input": f"{main.image_size}px", "width": main.width,
+               "batch": len(x), "step_ms": 1e3 * wall, "step_cpu_ms": 1e3 * cpu,
+               "lrn_share_%": 100 * (wall - base["wall"]) / wall, "lrn_share_cpu_%": 100 * (cpu - base["cpu"]) / cpu,
+               "lrn1_input": "x".join(map(str, shape)), "layer_fwd_bwd_ms": None, "layer_fwd_bwd_cpu_ms": None}
         if name in layer_times.wall:
             row["layer_fwd_bwd_ms"] = 1e3 * statistics.median(layer_times.wall[name])
+            row["layer_fwd_bwd_cpu_ms"] = 1e3 * statistics.median(layer_times.cpu[name])
         rows.append(row)
     df = pd.DataFrame(rows)
     df.loc[0, ["lrn_share_%", "lrn_share_cpu_%"]] = float("nan")
+    df["repeats"] = len(times.wall["no LRN"])
+    df["load"] = load_average()
     return df
 
 
@@ -106,16 +115,15 @@ def main(argv=None) -> pd.DataFrame:
     p.add_argument("--repeats", type=int, default=15)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="cpu")
-    p.add_argument("--no-malloc-cache", action="store_true", help="leave glibc's malloc thresholds alone")
+    p.add_argument("--root", default=None, help="data root (default: $REVIEWLIB_DATA or ../shared/data/...)")
+    p.add_argument("--malloc-cache", action="store_true", help="keep freed memory in glibc (training does not)")
     args = p.parse_args(argv)
     threads = set_threads(args.threads)
     print(machine_line())
-    print(f"AlexNet (paper), width {WIDTH}, {input_side('alexnet_paper', TRAIN_SIZE)} px, batch {BATCH}, "
-          f"{CLASSES} classes, forward + backward on {args.device}: {threads} thread(s), {args.repeats} interleaved "
-          f"repeats, load {load_average()}")
-    with malloc_cache(not args.no_malloc_cache and args.device == "cpu") as cached:
-        table = run(args.repeats, args.device)
-    print(f"malloc cache: {'on' if cached else 'off'}")
+    print(f"AlexNet study step with and without LRN on {args.device} ({data_root(args.root)}): {threads} thread(s), "
+          f"{args.repeats} interleaved repeats, load {load_average()}", flush=True)
+    with malloc_cache(args.malloc_cache and args.device == "cpu"):
+        table = run(args.repeats, args.device, args.root)
     print(to_text(table))
     print(f"load after: {load_average()}")
     return table

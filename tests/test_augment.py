@@ -14,8 +14,8 @@ from torchvision.transforms.v2 import InterpolationMode as IM
 from torchvision.transforms.v2 import functional as TF
 
 from reviewlib.data.augment import (
-    IMAGENET_MEAN, IMAGENET_STD, AlexNetTrain, CentreCrop, Draws, GoogLeNetTrain, VGGTrain, colour_shift,
-    denormalize, pca_from_images, resize_side,
+    IMAGENET_EIGVAL, IMAGENET_EIGVEC, IMAGENET_MEAN, IMAGENET_STD, AlexNetTrain, CentreCrop, Draws, GoogLeNetTrain,
+    VGGTrain, colour_shift, denormalize, pca_from_images, resize_side,
 )
 from reviewlib.data.resample import MODES, crop_resize, shrink
 
@@ -277,6 +277,34 @@ def test_transforms_check_their_input_and_sizes():
     assert len({AlexNetTrain(146, 130), AlexNetTrain(146, 130)}) == 1
 
 
+def test_imagenet_pca_values_are_orthonormal_eigvecs():
+    vec = torch.tensor(IMAGENET_EIGVEC)
+    assert torch.allclose(vec.T @ vec, torch.eye(3), atol=1e-3)
+    assert IMAGENET_EIGVAL[0] == 0.2175
+
+
+def test_pca_from_images_finds_the_colour_direction():
+    g = torch.Generator().manual_seed(0)
+    d = torch.tensor([0.6, 0.64, 0.48])  # unit vector
+    t = torch.rand(20, 1, 16, 16, generator=g) - 0.5
+    images = 0.5 + 0.5 * t * d[None, :, None, None] + 0.001 * torch.randn(20, 3, 16, 16, generator=g)
+    eigval, eigvec = pca_from_images(images)  # float images on [0, 1]
+    assert eigval.shape == (3,) and eigvec.shape == (3, 3)
+    assert eigval[0] > 100 * eigval[1] and eigval[1] >= eigval[2]
+    assert abs(abs(float(eigvec[:, 0] @ d)) - 1) < 1e-3
+    assert abs(float(eigval[0]) - 0.25 / 12) < 0.003  # var of 0.5*U(-0.5, 0.5)
+
+
+def test_pca_from_pil_images_and_dataset_items():
+    g = torch.Generator().manual_seed(0)
+    pil = [TF.to_pil_image(torch.randint(0, 256, (3, 100, 150), generator=g, dtype=torch.uint8)) for _ in range(3)]
+    items = [(im, 0) for im in pil] + [(None, 0)]  # dataset-like (image, label) items; a skipped file is left out
+    eigval, _ = pca_from_images(items)
+    # independent uniform channels: three near-equal eigenvalues ~ 1/12
+    assert torch.allclose(eigval, torch.full((3,), 1 / 12), atol=0.01)
+    assert torch.allclose(pca_from_images(iter(pil))[0], eigval, atol=1e-6)  # a plain iterable of images too
+
+
 def test_pca_from_images_on_a_uint8_store_like_tensor():
     g = torch.Generator().manual_seed(0)
     d = torch.tensor([0.6, 0.64, 0.48])
@@ -312,3 +340,18 @@ def test_on_the_gpu_same_as_on_the_cpu():
         assert got.device.type == device
         assert float((got.cpu() - t.apply(x, d)).abs().max()) < 1e-3, t
 
+
+
+def test_alexnet_crops_from_a_store_at_the_resize_side_are_slices_with_the_same_numbers():
+    """AlexNet Sect. 2: images rescaled once to the resize side; the random crops are then plain slices. The slice
+    path must give what resampling the same boxes gives (every sample falls on a pixel centre)."""
+    from reviewlib.data import augment as A
+
+    x = torch.randint(0, 256, (6, 3, 37, 37), dtype=torch.uint8)
+    for t in (A.AlexNetTrain(37, 33), A.CentreCrop(37, 33)):
+        d = t.draw(6, torch.Generator().manual_seed(3))
+        assert A.sliced_and_normalized(x, d, 33, t._shift(d)) is not None
+        resampled = A.normalize_(A.crop_resize(x.float(), d.boxes, 33, flip=d.flip), t._shift(d), 1 / 255)
+        torch.testing.assert_close(t.apply(x, d), resampled, atol=1e-4, rtol=0)
+    d = A.AlexNetTrain(37, 33).draw(6, torch.Generator().manual_seed(3))
+    assert A.sliced_and_normalized(torch.zeros(6, 3, 20, 20, dtype=torch.uint8), d, 33, None) is None  # resample

@@ -1,8 +1,11 @@
-"""Finding data and choosing files (reviewlib.data: sources, labels, subset, the per-image loader) on the real images
-in ../shared/data, bad files, the synthetic stand-in, and the old API kept in reviewlib.data.files."""
+"""Finding data and choosing files (reviewlib.data: sources, labels, subset, store, streaming) on the real images in
+../shared/data: the layouts and label files, bad files (skipped and counted in memory and when streamed from disk),
+the per-image dataset the evaluation reads, the synthetic stand-in, and find_data with plain values."""
 import hashlib
 import pickle
 import socket
+import subprocess
+import sys
 import time
 import urllib.request
 import warnings
@@ -13,16 +16,17 @@ import pytest
 import torch
 from PIL import Image, ImageFile
 
-from reviewlib.budget import get_budget
-from reviewlib.data import files as data
 from reviewlib.data import sources
-from reviewlib.data.augment import eval_transform
-from reviewlib.data.files import (
-    BadSample, DataSource, class_names_for, detect_layout, find_data, get_datasets, load_split, make_loader,
-    make_synthetic_imagenet, measure_throughput,
-)
-from reviewlib.data.subset import select
+from reviewlib.data.augment import CentreCrop
+from reviewlib.data.batches import Batches
+from reviewlib.data.labels import class_names_for
+from reviewlib.data.sources import DataSource, detect_layout, download_imagenette, find_data
+from reviewlib.data.store import load_store
+from reviewlib.data.streaming import StreamingBatches
+from reviewlib.data.subset import BadSample, load_split, select
+from reviewlib.data.synthetic import make_synthetic_imagenet
 from reviewlib.errors import DataError
+from reviewlib.nets import input_side
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SAMPLES = SHARED / "imagenet-samples"
@@ -48,8 +52,8 @@ def tiny():
 
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch):
-    monkeypatch.delenv(data.ENV_DATA, raising=False)
-    monkeypatch.delenv(data.ENV_OFFLINE, raising=False)
+    monkeypatch.delenv(sources.ENV_DATA, raising=False)
+    monkeypatch.delenv(sources.ENV_OFFLINE, raising=False)
 
 
 def _greyscale(samples):
@@ -96,8 +100,8 @@ def test_ilsvrc_train_wnid_index_name_and_rgb(ilsvrc, samples):
         assert ds.wnids[label] == w and img.mode == "RGB"
         arr = np.asarray(img)
         assert arr.shape[2] == 3 and np.array_equal(arr[..., 0], arr[..., 1])  # grey stays grey, now 3 channels
-    x, _ = load_split(root, "train", transform=eval_transform(64))[0]
-    assert x.shape == (3, 64, 64)
+    x, _ = load_split(root, "train", transform=np.asarray)[0]  # the transform sees the RGB PIL image
+    assert x.ndim == 3 and x.shape[2] == 3 and x.dtype == np.uint8
 
 
 def test_ilsvrc_names_from_synset_mapping_and_subset(ilsvrc, samples):
@@ -166,7 +170,7 @@ def test_cmyk_jpeg_becomes_rgb(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- Tiny ImageNet
 def test_tiny_counts_and_names(tiny):
-    src = data.as_source(tiny)
+    src = sources.as_source(tiny)
     assert src.layout == "tiny" and not src.synthetic
     train, val = load_split(src, "train"), load_split(src, "val")
     assert len(train.wnids) == 10 and train.wnids == sorted(train.wnids)
@@ -196,14 +200,19 @@ def test_tiny_subset_is_deterministic(tiny):
         load_split(tiny, "train", classes=["n99999999"])
 
 
-def test_get_datasets_tiny_smoke(tiny):
-    for paper, crop in (("alexnet", 97), ("vgg", 96), ("googlenet", 96)):
-        train, val, src = get_datasets(paper, "smoke", root=tiny)
-        assert src.layout == "tiny"
-        assert len(train) == 10 * 16 and len(val) == 10 * 4 and val.wnids == train.wnids
-        x, y = train[0]
-        assert x.shape == (3, crop, crop) and x.dtype == torch.float32 and y == 0
-        assert val[0][0].shape == (3, crop, crop)
+def test_tiny_smoke_sized_store_and_batches(tiny):
+    """What a smoke-budget run reads: 16 train / 4 val images a class, decoded once, centre-cropped to each model's
+    input side (the paper AlexNet's 227/224 rule from reviewlib.nets)."""
+    train = load_store(tiny, "train", classes=10, per_class=16, side=110)
+    val = load_store(tiny, "val", classes=list(train.wnids), per_class=4, side=110)
+    assert len(train) == 10 * 16 and len(val) == 10 * 4 and val.wnids == train.wnids
+    assert train.side == 64 and train.images.dtype == torch.uint8  # 64-px Tiny ImageNet is never upsampled
+    for model, size in (("alexnet_paper", 96), ("vgg_A", 64), ("googlenet_paper", 96)):
+        side = input_side(model, size)
+        b = Batches.from_store(val, CentreCrop(round(size * 256 / 224), side), 8, shuffle=False, seed=0, device="cpu")
+        x, y = next(b.epoch(0))
+        assert x.shape == (8, 3, side, side) and x.dtype == torch.float32 and y.tolist() == [0] * 4 + [1] * 4
+    assert input_side("alexnet_paper", 96) == 97
 
 
 # --------------------------------------------------------------------------------------------------- bad files
@@ -223,36 +232,48 @@ def bad_folder(tmp_path, tiny):
     return root, good
 
 
-@pytest.mark.parametrize("workers", [0, 2])
-def test_bad_files_are_skipped_and_counted(bad_folder, workers):
+def test_bad_files_are_skipped_and_counted_in_the_store(bad_folder):
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
     root, good = bad_folder
-    ds = load_split(root, "train", transform=eval_transform(32))
-    assert len(ds) == good + 2
-    loader = make_loader(ds, 4, train=True, num_workers=workers, device="cpu")
     with pytest.warns(RuntimeWarning, match="skipped 2 unreadable") as record:
-        seen = sum(len(x) for x, y in loader)
+        store = load_store(root, "train", side=32)
+    assert len(store) == good and store.counts() == [5, 5]
+    assert sorted(Path(p).name for p in store.skipped) == ["garbage.JPEG", "truncated.JPEG"]
+    assert "truncated.JPEG" in str(record[0].message) and "garbage.JPEG" in str(record[0].message)
+    assert not any(Path(p).name in ("garbage.JPEG", "truncated.JPEG") for p in store.paths)
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_bad_files_streamed_from_disk_are_skipped_and_counted(bad_folder, workers):
+    root, good = bad_folder
+    sel = select(root, "train")
+    assert len(sel.paths) == good + 2
+    stream = StreamingBatches.from_selection(sel, CentreCrop(32, 32), 4, side=32, shuffle=True, seed=0, device="cpu",
+                                             workers=workers)
+    with pytest.warns(RuntimeWarning, match="skipped 2 unreadable") as record:
+        seen = sum(len(y) for _, y in stream.epoch(0))
     assert seen == good
-    assert sorted(Path(p).name for p in loader.skipped) == ["garbage.JPEG", "truncated.JPEG"]
-    assert set(ds.bad_files) == set(loader.skipped)
-    assert "truncated.JPEG" in str(record[0].message)
+    assert sorted(Path(p).name for p in stream.skipped) == ["garbage.JPEG", "truncated.JPEG"]
+    assert "truncated.JPEG" in str(record[0].message) and "garbage.JPEG" in str(record[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a second epoch reports nothing new
-        assert sum(len(x) for x, y in loader) == good
-    assert len(loader.skipped) == 2
+        assert sum(len(y) for _, y in stream.epoch(1)) == good
+    assert len(stream.skipped) == 2
 
 
-def test_skipped_batch_survives_pickling_and_pin_memory(bad_folder, monkeypatch):
-    """Workers pickle the dataset and each batch; pin_memory (CUDA) rebuilds it: the skip record must survive."""
+def test_skip_record_survives_pickling_and_pin_memory(bad_folder, monkeypatch):
+    """Workers pickle the file reader and each batch; pin_memory (CUDA) rebuilds it: the skip record must survive."""
     from torch.utils.data._utils.pin_memory import pin_memory
 
     root, good = bad_folder
-    ds = pickle.loads(pickle.dumps(load_split(root, "train", transform=eval_transform(16))))
-    batch = data.skip_bad_collate([ds[i] for i in range(len(ds))])
+    stream = StreamingBatches.from_selection(select(root, "train"), CentreCrop(16, 16), good + 2, side=16,
+                                             shuffle=False, seed=0, device="cpu", workers=0)
+    reader = pickle.loads(pickle.dumps(stream._files))  # what a worker process gets
+    batch = reader[(0, 0)]
     monkeypatch.setattr(torch.Tensor, "pin_memory", lambda self, *a, **k: self)  # no CUDA here
-    pinned = pin_memory(pickle.loads(pickle.dumps(batch)))
-    assert type(pinned) is type(batch) and pinned.data[0].shape == (good, 3, 16, 16)
-    assert sorted(Path(p).name for p, _ in pinned.skipped) == ["garbage.JPEG", "truncated.JPEG"]
+    x, y, skipped = pin_memory(pickle.loads(pickle.dumps(batch)))
+    assert x.shape == (good, 3, 16, 16) and x.dtype == torch.uint8 and len(y) == good
+    assert sorted(Path(p).name for p, _ in skipped) == ["garbage.JPEG", "truncated.JPEG"]
 
 
 def test_bad_file_direct_access(bad_folder):
@@ -264,32 +285,6 @@ def test_bad_file_direct_access(bad_folder):
     strict = load_split(root, "train", on_error="raise")
     with pytest.raises(OSError, match="garbage.JPEG"):
         strict[bad]
-
-
-# ------------------------------------------------------------------------------------------------------ loader
-def test_make_loader_batches_and_seeded_shuffle(tiny):
-    ds = load_split(tiny, "val", per_class=4, transform=eval_transform(32))
-    a = make_loader(ds, 8, train=True, device="cpu", seed=5)
-    b = make_loader(ds, 8, train=True, device="cpu", seed=5)
-    x, y = next(iter(a))
-    assert x.shape == (8, 3, 32, 32) and y.dtype == torch.int64
-    assert torch.equal(y, next(iter(b))[1])
-    assert not a.pin_memory and len(a) == 5
-    ordered = make_loader(ds, 8, train=False, device="cpu")
-    assert torch.cat([y for _, y in ordered]).tolist() == ds.targets
-
-
-def test_measure_throughput(tiny):
-    ds = load_split(tiny, "val", per_class=3, transform=eval_transform(16))
-    loader = make_loader(ds, 6, train=True, device="cpu")
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 16 * 16, 10))
-    before = model[1].weight.clone()
-    r = measure_throughput(loader, model, batches=3, device="cpu")
-    assert r["loader_images_per_s"] > 0 and r["train_images_per_s"] > 0 and r["loader_batches"] == 3
-    assert r["ratio"] == pytest.approx(r["loader_images_per_s"] / r["train_images_per_s"])
-    assert r["starved"] == (r["ratio"] < 1) and r["batch_size"] == 6
-    assert torch.equal(model[1].weight, before)  # trained a copy
-    assert measure_throughput(loader, batches=2)["train_images_per_s"] is None
 
 
 # -------------------------------------------------------------------------------------------- synthetic stand-in
@@ -352,14 +347,14 @@ def test_synthetic_never_overwrites_real_data(tmp_path):
 
 # ------------------------------------------------------------------------------------------------------ find_data
 def test_find_data_env_points_at_tiny(monkeypatch, tiny, tmp_path):
-    monkeypatch.setenv(data.ENV_DATA, str(tiny))
-    src = find_data("smoke", data_dir=tmp_path)
+    monkeypatch.setenv(sources.ENV_DATA, str(tiny))
+    src = find_data(data_dir=tmp_path)
     assert isinstance(src, DataSource) and src.layout == "tiny" and src.root == tiny
-    monkeypatch.setenv(data.ENV_DATA, str(tiny.parent))  # a folder holding datasets
-    assert find_data("smoke", data_dir=tmp_path).layout in ("tiny", "ilsvrc")
-    monkeypatch.setenv(data.ENV_DATA, str(tmp_path / "missing"))
+    monkeypatch.setenv(sources.ENV_DATA, str(tiny.parent))  # a folder holding datasets
+    assert find_data(data_dir=tmp_path).layout in ("tiny", "ilsvrc")
+    monkeypatch.setenv(sources.ENV_DATA, str(tmp_path / "missing"))
     with pytest.raises(DataError, match="REVIEWLIB_DATA.*missing does not exist"):
-        find_data("smoke", data_dir=tmp_path)
+        find_data(data_dir=tmp_path)
 
 
 @pytest.fixture
@@ -375,29 +370,28 @@ def no_network(monkeypatch):
     return calls
 
 
-def test_find_data_smoke_makes_synthetic_without_network(tmp_path, no_network):
-    src = find_data("smoke", data_dir=tmp_path)
+def test_find_data_without_download_makes_synthetic_without_network(tmp_path, no_network):
+    src = find_data(data_dir=tmp_path, train_per_class=16, val_per_class=4)
     assert src.synthetic and src.layout == "synthetic" and src.root == tmp_path / "synthetic-10"
-    assert no_network == []  # the smoke budget never even tries
+    assert no_network == []  # download=False never even tries
     train = load_split(src, "train", per_class=16)
     assert train.counts() == [16] * 10
-    assert find_data("smoke", data_dir=tmp_path).root == src.root  # reused, not regenerated
+    assert find_data(data_dir=tmp_path).root == src.root  # reused, not regenerated
 
 
-def test_find_data_study_offline_falls_back_fast(tmp_path, no_network):
-    budget = get_budget("study").with_(train_per_class=3, val_per_class=2)
+def test_find_data_download_offline_falls_back_fast(tmp_path, no_network):
     t0 = time.perf_counter()
-    src = find_data(budget, data_dir=tmp_path)
+    src = find_data(data_dir=tmp_path, download=True, train_per_class=3, val_per_class=2)
     assert src.synthetic and len(no_network) == 1  # one failed connection probe, then the stand-in
     assert time.perf_counter() - t0 < 20
-    with pytest.raises(ConnectionError):
-        find_data(budget, data_dir=tmp_path / "other", download=True)
+    with pytest.raises(ConnectionError):  # asked for Imagenette itself, offline
+        download_imagenette(tmp_path / "other")
 
 
 def test_find_data_prefers_real_data_in_data_dir(tmp_path, tiny, no_network):
     (tmp_path / "tiny-imagenet-10").symlink_to(tiny)
     make_synthetic_imagenet(tmp_path / "synthetic-10", 2, 1, 1, 32)
-    src = find_data("study", data_dir=tmp_path)
+    src = find_data(data_dir=tmp_path, download=True)
     assert src.layout == "tiny" and no_network == []
 
 
@@ -424,9 +418,8 @@ def test_detect_layout_errors(tmp_path):
     assert detect_layout(tmp_path / "flowers") == "imagefolder"
 
 
-# -------------------------------------------------------------------------------------- find_data (plain values)
 def test_find_data_plain_values_sizes_the_stand_in(tmp_path, no_network):
-    src = sources.find_data(data_dir=tmp_path, classes=3, train_per_class=4, val_per_class=2, image_side=40)
+    src = find_data(data_dir=tmp_path, classes=3, train_per_class=4, val_per_class=2, image_side=40)
     assert src.synthetic and src.root == tmp_path / "synthetic-3" and no_network == []  # download=False: no probe
     train = select(src, "train")
     assert train.wnids == tuple(f"s{k:08d}" for k in range(3)) and len(train.paths) == 12
@@ -434,17 +427,17 @@ def test_find_data_plain_values_sizes_the_stand_in(tmp_path, no_network):
     with Image.open(train.paths[0]) as im:
         assert im.size == (64, 64)  # at least 64 px
     # asked to download, offline: one probe, then the stand-in (no exception)
-    again = sources.find_data(data_dir=tmp_path, download=True, classes=3, train_per_class=4, val_per_class=2)
+    again = find_data(data_dir=tmp_path, download=True, classes=3, train_per_class=4, val_per_class=2)
     assert again.root == src.root and len(no_network) == 1
 
 
 def test_find_data_plain_values_root_and_env(monkeypatch, tiny, tmp_path):
-    assert sources.find_data(tiny).layout == "tiny"
+    assert find_data(tiny).layout == "tiny"
     monkeypatch.setenv(sources.ENV_DATA, str(tiny.parent))
-    assert not sources.find_data(data_dir=tmp_path).synthetic
+    assert not find_data(data_dir=tmp_path).synthetic
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="root: data folder .*empty is empty"):
-        sources.find_data(tmp_path / "empty")
+        find_data(tmp_path / "empty")
 
 
 def test_select_labels_agree_between_splits(tiny):
@@ -467,13 +460,9 @@ def test_flat_val_without_ground_truth_names_the_fix(tmp_path, samples):
         load_split(root, "val")
 
 
-def test_measure_throughput_is_loaded_lazily_from_the_benchmarks():
-    import subprocess
-    import sys
-
-    code = ("import sys, reviewlib.data.files as f; assert 'reviewlib.train' not in sys.modules; "
-            "assert 'benchmarks.pipeline' not in sys.modules; m = f.measure_throughput; "
-            "print(m.__module__)")
+def test_the_data_package_imports_no_training_code():
+    code = ("import sys, reviewlib.data; "
+            "bad = [m for m in sys.modules if m.startswith(('reviewlib.train', 'reviewlib.experiments', "
+            "'benchmarks'))]; assert not bad, bad")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "benchmarks.pipeline"

@@ -125,3 +125,13 @@ def test_bad_arguments(tiny):
         load_store(tiny, "train", side=0)
     with pytest.raises(ValueError, match="split"):
         load_store(tiny, "test", side=64)
+
+
+def test_exact_side_stores_every_image_at_that_side(tiny):
+    """exact=True: AlexNet's preprocessing, every image rescaled once to the resize side (64-px images upsampled)."""
+    store = load_store(tiny, "val", classes=2, per_class=3, side=73, exact=True)
+    assert store.images.shape == (6, 3, 73, 73) and store.images.dtype == torch.uint8
+    own = load_store(tiny, "val", classes=2, per_class=3, side=73)
+    assert own.images.shape[-1] == 64 and own is not store  # the default never upsamples
+    up = torch.nn.functional.interpolate(own.images.float(), size=(73, 73), mode="bilinear", antialias=False)
+    assert (store.images.float() - up).abs().mean() < 2.0  # PIL's bilinear, rounded to 8 bits

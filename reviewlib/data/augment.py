@@ -15,7 +15,6 @@ Sizes are plain ints: ``resize`` is the short side the crops are taken from (256
 Given the same draws, ``apply`` equals a per-image pipeline of ``torchvision.transforms.v2.functional`` calls
 (resize, crop, hflip, adjust_brightness / contrast / saturation, normalize) on the uint8 image converted to float
 (tested); where resampling differs from torchvision's (shrinking with antialias) :mod:`.resample` says how.
-The per-image PIL versions of the old API live in :mod:`reviewlib.data.pil_transforms` and are re-exported here.
 """
 from __future__ import annotations
 
@@ -41,9 +40,14 @@ IMAGENET_EIGVEC = (
 GREY = (0.2989, 0.587, 0.114)  # torchvision's rgb_to_grayscale weights (ITU-R BT.601 luma)
 
 
+def scaled_side(side_at_224: int, size: int) -> int:
+    """A side the papers quote for 224-pixel crops (256, 288, 512 ...), scaled to crops of ``size``."""
+    return round(side_at_224 * size / 224)
+
+
 def resize_side(size: int) -> int:
     """The short side crops of ``size`` are taken from: 256 for the papers' 224, scaled alike (AlexNet Sect. 2)."""
-    return round(size * 256 / 224)
+    return scaled_side(256, size)
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,39 @@ def normalize_(out: torch.Tensor, shift: torch.Tensor | None = None, scale: floa
     return out.mul_((scale / std).to(out.device, out.dtype)[None, :, None, None]).add_(bias[:, :, None, None])
 
 
+def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None
+                          ) -> torch.Tensor | None:
+    """When every box is exactly ``crop`` stored pixels at an integer offset (a store kept at the resize side,
+    AlexNet Sect. 2), the crops need no resampling: each is a slice, converted, PCA-shifted and normalised in one
+    pass (``(x - 255 (mean - shift)) / (255 std)``) and flipped where drawn. None when a box needs resampling."""
+    side = x.shape[-1]
+    px = draws.boxes.double() * side
+    start = px[:, :2].round()
+    if not (torch.allclose(px[:, 2:] - px[:, :2], torch.full_like(start, float(crop)), atol=1e-6)
+            and torch.allclose(start, px[:, :2], atol=1e-6)):
+        return None
+    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float64)
+    std = torch.tensor(IMAGENET_STD, dtype=torch.float64)
+    shift = torch.zeros(len(x), 3, dtype=torch.float64) if shift is None else shift
+    offset = (255 * (mean - shift)).to(x.device, torch.float32)
+    out = torch.empty(len(x), x.shape[1], crop, crop, device=x.device)
+    for i, (c, r) in enumerate(start.long().tolist()):
+        torch.sub(x[i, :, r:r + crop, c:c + crop], offset[i, :, None, None], out=out[i])
+    out.mul_((1 / (255 * std)).to(x.device, torch.float32)[None, :, None, None])
+    flip = draws.flip.to(x.device)
+    if flip.any():
+        out[flip] = out[flip].flip(-1)
+    return out
+
+
 def crop_and_normalize(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None) -> torch.Tensor:
     """The boxes of ``draws`` cut from the uint8 squares ``x``, resized to ``crop``, flipped, PCA-shifted and
     normalised. Each output pixel is a weighted mean of stored pixels (weights summing to one), so colouring before
-    or after resampling gives the same numbers; it is done on whichever of the two tensors is smaller."""
+    or after resampling gives the same numbers; it is done on whichever of the two tensors is smaller. Boxes that
+    need no resampling (exactly ``crop`` stored pixels at integer offsets) are sliced instead: the same numbers."""
+    sliced = sliced_and_normalized(x, draws, crop, shift)
+    if sliced is not None:
+        return sliced
     x = x.float()
     if x.shape[-1] < crop:
         return crop_resize(normalize_(x, shift, 1 / 255), draws.boxes, crop, flip=draws.flip)
@@ -365,16 +398,3 @@ def denormalize(x: torch.Tensor) -> torch.Tensor:
     std = torch.tensor(IMAGENET_STD, dtype=x.dtype, device=x.device)[:, None, None]
     return (x * std + mean).clamp(0, 1)
 
-
-# ------------------------------------------------------------------------------- the old per-image API (lazy)
-_PIL_NAMES = ("PAPERS", "PCAColorNoise", "crop_size", "eval_transform", "resize_size", "train_transform",
-              "vgg_scale_range")
-
-
-def __getattr__(name: str):
-    """``from reviewlib.data.augment import train_transform`` etc. still works (:mod:`.pil_transforms`)."""
-    if name in _PIL_NAMES:
-        from . import pil_transforms
-
-        return getattr(pil_transforms, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

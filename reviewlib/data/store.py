@@ -8,7 +8,8 @@ central square too; the papers' crops (:mod:`reviewlib.data.augment`) are boxes 
 The side S: ``S = min(side, the largest short side among the images)``. A data set of small images is never
 upsampled in memory (64-px Tiny ImageNet at ``side=146`` stays 64 x 64: the transforms upsample on the device,
 exactly as resizing first would); an image smaller than S in a mixed set (a few in ImageNet) is upsampled to S,
-and counted in ``upsampled``. Unreadable or truncated files are skipped and listed in ``skipped``; greyscale, CMYK
+and counted in ``upsampled``. With ``exact=True`` every image is stored at exactly ``side`` (small ones upsampled
+once, here): AlexNet Sect. 2's preprocessing, which lets its random crops be slices (:mod:`reviewlib.data.augment`). Unreadable or truncated files are skipped and listed in ``skipped``; greyscale, CMYK
 and palette images become RGB. The same arguments in one process give the same object (an in-memory cache).
 """
 from __future__ import annotations
@@ -25,9 +26,8 @@ import torch
 from PIL import Image
 
 from ..errors import DataError
-from .loader import warn_skipped
 from .sources import DataSource, as_source
-from .subset import READ_ERRORS, select
+from .subset import READ_ERRORS, select, warn_skipped
 
 _CACHE: dict[tuple, "ImageStore"] = {}
 
@@ -81,17 +81,20 @@ class ImageStore:
                 f"{len(self.skipped)} skipped, from {root})")
 
 
-def _decode_or_error(path: Path, side: int):
+def _decode_or_error(path: Path, side: int, exact: bool = False):
     try:
-        return decode_square(path, side)
+        return decode_square(path, side, upsample=exact)
     except READ_ERRORS as err:
         return f"{type(err).__name__}: {err}"
 
 
 def load_store(source: DataSource | str | Path, split: str, *, classes: int | Sequence[str] | None = None,
-               per_class: int | None = None, side: int, seed: int = 0, threads: int | None = None) -> ImageStore:
+               per_class: int | None = None, side: int, seed: int = 0, threads: int | None = None,
+               exact: bool = False) -> ImageStore:
     """``split`` ("train" or "val") of ``source`` decoded once into an :class:`ImageStore` of ``side``-pixel squares
-    (the S rule is in the module docstring); cached per process.
+    (the S rule is in the module docstring); cached per process. ``exact=True`` stores every image at exactly
+    ``side``, upsampling small ones once here: AlexNet Sect. 2's preprocessing (every image rescaled to a 256x256
+    8-bit square once, before training), after which its random crops are plain slices, no resampling per batch.
 
     ``classes``: None = all; N = the first N sorted wnids; a list of wnids = those, labelled in that order (the
     same for "train" and "val", so their labels agree; pass ``classes=train.wnids`` to be explicit). ``per_class``:
@@ -102,14 +105,14 @@ def load_store(source: DataSource | str | Path, split: str, *, classes: int | Se
         raise ValueError(f"load_store: side must be an int >= 1 (pixels), got {side!r}")
     src = as_source(source)
     key_classes = classes if classes is None or isinstance(classes, int) else tuple(classes)
-    key = (str(src.root), src.layout, split, key_classes, per_class, side, seed)
+    key = (str(src.root), src.layout, split, key_classes, per_class, side, seed, exact)
     if key in _CACHE:
         return _CACHE[key]
     sel = select(src, split, classes=classes, per_class=per_class, seed=seed)
     t0 = time.perf_counter()
     threads = threads or min(8, os.cpu_count() or 1)
     with ThreadPoolExecutor(threads) as pool:
-        decoded = list(pool.map(lambda p: _decode_or_error(p, side), sel.paths, chunksize=64))
+        decoded = list(pool.map(lambda p: _decode_or_error(p, side, exact), sel.paths, chunksize=64))
     skipped = {str(p): d for p, d in zip(sel.paths, decoded) if isinstance(d, str)}
     keep = [i for i, d in enumerate(decoded) if not isinstance(d, str)]
     if not keep:

@@ -17,9 +17,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .batches import Plan
-from .loader import warn_skipped
 from .store import decode_square
-from .subset import READ_ERRORS
+from .subset import READ_ERRORS, warn_skipped
 
 
 class _FileBatches(Dataset):

@@ -2,8 +2,9 @@
 
 :func:`select` lists the files (used by :func:`reviewlib.data.store.load_store`, the streaming batches and
 :func:`load_split`). :class:`ImageNetSubset` is the per-image PIL dataset the per-image evaluation protocols
-(multi-crop, dense) read: ``dataset[i] -> (PIL image or transform(image), label)``, with a :class:`BadSample` for
-a file that cannot be read.
+(multi-crop, dense) and the figures read: ``dataset[i] -> (PIL image or transform(image), label)``, with a
+:class:`BadSample` for a file that cannot be read. :data:`READ_ERRORS` and :func:`warn_skipped` are how every
+reader (the store, the streaming batches, the dataset) tells and reports an unreadable file.
 
 Class indices are positions in the chosen wnid list, which by default is the sorted list of every class of the
 source (:func:`all_wnids`), for the validation split as for the training split, so their labels agree. Every image
@@ -13,6 +14,7 @@ detected, skipped and counted, never a crash mid-epoch.
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,15 @@ from .labels import class_names_for, flat_val_labels, wnids_in
 from .sources import DataSource, as_source
 
 READ_ERRORS = (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+def warn_skipped(new: dict[str, str], total: int) -> None:
+    """One RuntimeWarning naming the first few newly skipped files (``new``: path -> error; ``total``: all the
+    files skipped so far)."""
+    first = "; ".join(f"{p} ({e})" for p, e in list(new.items())[:3])
+    warnings.warn(
+        f"reviewlib.data: skipped {len(new)} unreadable image file(s) ({total} in all), first: {first}. "
+        "They are left out of the batches; replace or delete them to silence this.", RuntimeWarning, stacklevel=3)
 
 
 def all_wnids(source: DataSource | str | Path) -> list[str]:
@@ -127,7 +138,7 @@ def select(source: DataSource | str | Path, split: str, *, classes: int | Sequen
 # ----------------------------------------------------------------------------------------------------- the dataset
 @dataclass(frozen=True)
 class BadSample:
-    """Stand-in for an image that could not be read; the loader's collate function drops it and reports ``path``."""
+    """Stand-in for an image that could not be read (``path``, ``error``); the reader skips it."""
 
     path: str
     error: str
@@ -146,8 +157,8 @@ class ImageNetSubset(Dataset):
     """N classes x K images of an ImageNet-like source; ``dataset[i] -> (image, label)``.
 
     ``image`` is a PIL RGB image when ``transform`` is None, else the transform's output. An unreadable or truncated
-    file gives a :class:`BadSample` instead (``on_error="skip"``, the default) that the loader's collate function
-    drops and counts, or raises OSError naming the file (``on_error="raise"``).
+    file gives a :class:`BadSample` instead (``on_error="skip"``, the default), for the reader to skip, or raises
+    OSError naming the file (``on_error="raise"``).
     """
 
     def __init__(self, samples: list[tuple[Path, int]], wnids: list[str], class_names: list[str], transform=None,
@@ -164,7 +175,6 @@ class ImageNetSubset(Dataset):
         self.root, self.split, self.layout = root, split, layout
         self.draft_size = draft_size
         self.on_error = on_error
-        self.bad_files: dict[str, str] = {}  # filled by the loader in the main process
 
     @property
     def targets(self) -> list[int]:

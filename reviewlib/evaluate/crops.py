@@ -24,7 +24,7 @@ import torch
 from PIL import Image
 from torchvision.transforms.v2 import functional as F
 
-from ..data.augment import IMAGENET_MEAN, IMAGENET_STD
+from ..data.augment import IMAGENET_MEAN, IMAGENET_STD, scaled_side
 from ..errors import ConfigError
 
 PROTOCOLS = ("center", "10crop", "144crop", "dense", "multicrop")
@@ -42,8 +42,8 @@ VGG_MULTISCALE_Q = (256, 384, 512)
 
 
 def paper_scales(sizes: Iterable[int], image_size: int) -> tuple[int, ...]:
-    """Scale sizes quoted for 224-pixel crops to ``image_size``: ``round(s * image_size / 224)``."""
-    return tuple(int(round(s * image_size / 224)) for s in sizes)
+    """Scale sizes quoted for 224-pixel crops to ``image_size`` (:func:`reviewlib.data.augment.scaled_side`)."""
+    return tuple(scaled_side(s, image_size) for s in sizes)
 
 
 def default_scales(protocol: str, image_size: int) -> tuple[int, ...]:

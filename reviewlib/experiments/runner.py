@@ -77,9 +77,16 @@ def eval_transform(run: Run) -> CentreCrop:
 
 
 def source_side(run: Run) -> int:
-    """The side of the stored squares the run's crops come from: AlexNet's crops come from the resized square
-    (Sect. 2); VGG's scale jitter reaches S = 2 x resize (512 for 224), GoogLeNet's small-area crops want detail."""
-    return run.resize if paper_of(run.model) == "alexnet" else max(2 * run.resize, run.image_size)
+    """The side of the stored squares the run's crops come from: AlexNet's resized square (Sect. 2); VGG's scale
+    jitter reaches S = 2 x resize (512 for 224) and GoogLeNet's small-area crops want detail."""
+    return run.resize if stored_exactly(run) else max(2 * run.resize, run.image_size)
+
+
+def stored_exactly(run: Run) -> bool:
+    """Whether every image is stored at exactly :func:`source_side`, upsampled once if need be. AlexNet Sect. 2
+    rescales every image once to the resize side and crops it: stored so, its random crops are slices. VGG's and
+    GoogLeNet's crops resample on the device anyway; their images are never upsampled in memory."""
+    return paper_of(run.model) == "alexnet"
 
 
 _SPLITS: dict[tuple, tuple] = {}
@@ -100,14 +107,14 @@ def make_batches(study, run: Run, split: str, transform, *, seed: int, batch_siz
     """Batches of one split on the study's device: from memory (decoded once, :func:`~reviewlib.data.store.
     load_store`) when the split fits in :data:`MEMORY_BYTES`, else streamed from disk by loader workers; sharded
     over processes under torchrun. Both yield the same batches for the same seed."""
-    side = source_side(run)
+    side, exact = source_side(run), stored_exactly(run)
     train_sel, val_sel = splits(study, run)
     sel = train_sel if split == "train" else val_sel
     kw = dict(shuffle=shuffle, seed=seed, device=study.device, limit=limit, rank=distributed.rank(),
               world=distributed.world_size(), pad=pad)
     if len(sel.paths) * 3 * side * side <= MEMORY_BYTES:
         store = load_store(study.data, split, classes=list(train_sel.wnids), per_class=(
-            study.train_per_class if split == "train" else study.val_per_class), side=side)
+            study.train_per_class if split == "train" else study.val_per_class), side=side, exact=exact)
         return Batches.from_store(store, transform, batch_size, **kw)
     return StreamingBatches.from_selection(sel, transform, batch_size, side=side, workers=study.budget.workers, **kw)
 

@@ -334,3 +334,24 @@ def test_to_dense_on_the_two_tower_paper_alexnet():
     assert out.shape == (1, 5, 1, 1)
     assert (out.flatten(1) - ref).abs().max().item() <= 1e-4
     assert big.shape[-1] > 1  # a larger input gives a score map instead of an error
+
+
+def test_unreadable_images_are_left_out_of_an_evaluation_and_counted(tmp_path):
+    """A corrupt file in the validation set is skipped and counted, never a crash mid-evaluation."""
+    import warnings
+
+    from reviewlib.data.subset import load_split
+    from reviewlib.data.synthetic import make_synthetic_imagenet
+    from reviewlib.evaluate import evaluate
+    from reviewlib.nets import build_model
+
+    root = make_synthetic_imagenet(tmp_path / "s", num_classes=2, train_per_class=1, val_per_class=3,
+                                   image_size=40, seed=0)
+    victim = sorted((root / "val").rglob("*.JPEG"))[0]
+    victim.write_bytes(b"not an image" * 10)
+    model = build_model("vgg_A", num_classes=2, width=1 / 16, image_size=32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = evaluate(model, load_split(root, "val"), protocol="10crop", image_size=32, progress=False)
+    assert r["n"] == 5 and r["skipped"] == 1
+    assert any("skipped 1 unreadable" in str(w.message) for w in caught)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from ..data.subset import BadSample, warn_skipped
 from ..device import pick_device
 from ..errors import ConfigError
 from ..nets import eval_mode
@@ -109,6 +110,7 @@ class Predictions(NamedTuple):
     indices: torch.Tensor     # [N] int64, dataset positions
     crops_per_image: int      # network inputs per image and model
     seconds: float
+    skipped: tuple = ()       # unreadable image files, left out (reviewlib.data.subset.BadSample)
 
 
 def _pick_indices(n: int, max_images: int | None) -> list[int]:
@@ -131,7 +133,10 @@ class _Views(torch.utils.data.Dataset):
 
     def __getitem__(self, i):
         index = self.indices[i]
-        img, label = self.dataset[index]
+        item = self.dataset[index]
+        if isinstance(item, BadSample):  # an unreadable file: left out and counted, never a crash
+            return item
+        img, label = item
         return self.make(img), int(label), index
 
 
@@ -191,9 +196,14 @@ def predict_dataset(model, dataset, *, protocol: str = "center", image_size: int
             order.append(index)
         pending.clear()
 
+    skipped = []
     with eval_mode(*models):
-        for views, label, index in tqdm(items, total=len(indices), desc=f"evaluate ({protocol})",
-                                        disable=not progress, leave=False):
+        for item in tqdm(items, total=len(indices), desc=f"evaluate ({protocol})", disable=not progress,
+                         leave=False):
+            if isinstance(item, BadSample):
+                skipped.append(item.path)
+                continue
+            views, label, index = item
             if protocol == "dense":
                 per_scale = [dense_predict(models, v.to(device)) for v in views]
                 probs.append(torch.cat(per_scale).mean(0).cpu())
@@ -207,9 +217,14 @@ def predict_dataset(model, dataset, *, protocol: str = "center", image_size: int
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     seconds = time.perf_counter() - start
+    if skipped:
+        warn_skipped({p: "unreadable" for p in skipped}, len(skipped))
+    if not probs:
+        raise ConfigError(f"evaluate: none of the {len(indices)} images could be read")
     probs_t = torch.stack(probs)
     return Predictions(probs_t, probs_t.argmax(1), torch.tensor(targets, dtype=torch.long),
-                       torch.tensor(order, dtype=torch.long), views_per_image(protocol, scales), seconds)
+                       torch.tensor(order, dtype=torch.long), views_per_image(protocol, scales), seconds,
+                       tuple(skipped))
 
 
 def evaluate(model, dataset, *, protocol: str = "center", image_size: int, device=None, batch_size: int = 64,
@@ -236,4 +251,5 @@ def evaluate(model, dataset, *, protocol: str = "center", image_size: int, devic
         "scales": tuple(scales) if scales is not None else default_scales(protocol, image_size),
         "seconds": pred.seconds,
         "images_per_second": n / pred.seconds if pred.seconds > 0 else float("inf"),
+        "skipped": len(pred.skipped),
     }

@@ -61,7 +61,7 @@ class Study:
 
     def run(self, name: str, *, model: str, epochs: int, batches: int | None = None, seeds=(0,),
             size: int | None = None, width: float | None = None, eval_images: int | None = None,
-            recipe_paper: str | None = None, **recipe_changes) -> Run:
+            recipe_paper: str | None = None, model_kw: dict | None = None, **recipe_changes) -> Run:
         """A named run of this study, the size rules applied here once: the model's input side
         (:func:`reviewlib.nets.input_side`: 227 for AlexNet's 224) and the resize side (256/224,
         :func:`reviewlib.data.augment.resize_side`) from the training ``size`` (default: the study's); the
@@ -71,7 +71,7 @@ class Study:
                                tuned=self.budget.tuned, **recipe_changes)
         return Run(name=name, model=model, image_size=input_side(model, size), resize=resize_side(size),
                    width=self.budget.width if width is None else width, epochs=epochs, batches=batches,
-                   seeds=tuple(seeds), recipe=recipe, eval_images=eval_images)
+                   seeds=tuple(seeds), recipe=recipe, eval_images=eval_images, model_kw=dict(model_kw or {}))
 
     def with_(self, **changes) -> "Study":
         """A copy with some fields changed (``study.with_(classes=2)``); the runs are kept as they are."""

@@ -103,3 +103,17 @@ def test_step_costs_and_plan_cost(study):
     table = plan_cost(study, {"ablations": 3}, train_images=24, val_images=12)
     assert set(table.index) == set(study.runs) and (table["minutes"] >= 0).all()
     assert table.loc["ablations", "variants"] == 3
+
+
+def test_the_polyak_averaged_net_is_kept_beside_the_last_weights(tmp_path):
+    import torch
+
+    root = make_synthetic_imagenet(tmp_path / "s", num_classes=2, train_per_class=4, val_per_class=2,
+                                   image_size=64, seed=0)
+    study = Study.for_paper("googlenet", "smoke", data=root, device="cpu")
+    run = study.run("a", model="googlenet_paper", epochs=2, batches=2, seeds=(0, 1), width=1 / 16, size=64,
+                    model_kw={"aux_pool": "adaptive"})
+    res = run_variants(study, run, {"paper": BASELINE}, keep_models=True, progress=False)
+    last, avg = res.models("paper"), res.models("paper", averaged=True)
+    assert len(last) == len(avg) == len(run.seeds)
+    assert any(not torch.equal(a, b) for a, b in zip(last[0].state_dict().values(), avg[0].state_dict().values()))

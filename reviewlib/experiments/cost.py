@@ -70,7 +70,7 @@ def plan_cost(study, variants: Mapping[str, int] | None = None, *, train_images:
     for name, run in study.runs.items():
         k = (variants or {}).get(name, 1)
         s = step_seconds(run.model, width=run.width, image_size=run.image_size, batch_size=study.batch_size,
-                         device=device)
+                         device=device, **dict(run.model_kw))
         steps = run_steps(run, train_images, study.batch_size)
         evals = run.epochs * math.ceil(val_images / study.batch_size) * EVAL_FRACTION
         minutes = (steps + evals) * s * len(run.seeds) * k / 60

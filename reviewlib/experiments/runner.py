@@ -123,7 +123,7 @@ def build(study, run: Run, variant: Variant = BASELINE, *, num_classes: int) -> 
     """The variant's model at the run's width and input side, initialised with the recipe's scheme."""
     name = variant.model or run.model
     model = build_model(name, num_classes=num_classes, width=run.width, image_size=run.image_size,
-                        **dict(variant.model_kw))
+                        **{**dict(run.model_kw), **dict(variant.model_kw)})
     init_model(model, run.recipe.with_(**dict(variant.recipe)))
     return model
 
@@ -139,6 +139,7 @@ class Trained:
     seconds: float
     model: nn.Module | None = None
     warm_started: tuple[str, ...] = ()  # the layers copied from the warm-start net (VGG Sect. 3.1)
+    averaged: nn.Module | None = None  # the Polyak-averaged net (GoogLeNet Sect. 6), kept with the model
 
 
 def train_variant(study, run: Run, variant: Variant = BASELINE, seed: int = 0, *, warm: nn.Module | None = None,
@@ -159,11 +160,11 @@ def train_variant(study, run: Run, variant: Variant = BASELINE, seed: int = 0, *
                          shuffle=True, limit=run.batches)
     val = make_batches(study, run, "val", eval_transform(run), seed=0, batch_size=VAL_BATCH, shuffle=False,
                        pad=False)
-    start = time.perf_counter()
+    start, averaged = time.perf_counter(), []
     history = fit(model, train, val, recipe, epochs=run.epochs, device=study.device, checkpoint=checkpoint,
-                  resume=resume, progress=progress, seed=seed, live_plot=live_plot)
+                  resume=resume, progress=progress, seed=seed, live_plot=live_plot, averaged=averaged)
     return Trained(variant.name, seed, history, count_params(model), time.perf_counter() - start,
-                   model if keep_model else None, copied)
+                   model if keep_model else None, copied, averaged[0] if keep_model and averaged else None)
 
 
 @dataclass
@@ -193,9 +194,11 @@ class Results:
                                 {k: v.paper for k, v in self.variants.items()},
                                 metric="val top-1 (%)" if metric == "val_acc1" else metric)
 
-    def models(self, variant: str) -> list[nn.Module]:
-        """The trained models of ``variant`` (kept only with ``keep_models=True``)."""
-        return [t.model for t in self.trained if t.variant == variant and t.model is not None]
+    def models(self, variant: str, averaged: bool = False) -> list[nn.Module]:
+        """The trained models of ``variant`` (kept only with ``keep_models=True``); ``averaged``: their
+        Polyak-averaged weights instead (recipes with ``ema_decay``)."""
+        kept = [t.averaged if averaged else t.model for t in self.trained if t.variant == variant]
+        return [m for m in kept if m is not None]
 
 
 def run_variants(study, run: Run, variants: Mapping[str, Variant] | Sequence[Variant], *,
@@ -218,7 +221,7 @@ def run_variants(study, run: Run, variants: Mapping[str, Variant] | Sequence[Var
             if t.model is not None:
                 nets[name] = t.model
             if not keep_models:
-                t.model = None
+                t.model, t.averaged = None, None
             trained.append(t)
     return Results(dict(variants), trained)
 

@@ -77,7 +77,7 @@ def validate(model: nn.Module, batches, *, device=None) -> dict[str, float]:
 
 def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = None, device=None,
         checkpoint: str | os.PathLike | None = None, resume: bool = False, progress: bool = True, seed: int = 0,
-        live_plot: bool = False) -> pd.DataFrame:
+        live_plot: bool = False, averaged: list | None = None) -> pd.DataFrame:
     """Train ``model`` with ``recipe`` for ``epochs`` (default ``recipe.epochs``) epochs in all; one history row per
     epoch: ``epoch``, ``lr``, ``train_loss`` (aux terms included), ``train_acc1``, [``train_main_loss``,
     ``train_aux1_loss``, ``train_aux2_loss``], ``val_loss``, ``val_acc1``, ``val_acc5``, [``ema_val_loss``,
@@ -86,6 +86,7 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     ``checkpoint``: a file written after every epoch and on Ctrl-C (at the end of the current step). ``resume``:
     continue from it when it exists, exactly where it stopped (``epochs`` counts from the start of training; a
     finished run returns its history). ``seed`` seeds torch (dropout) on a fresh start; the init is the caller's.
+    ``averaged``: a list that receives the Polyak-averaged model (``recipe.ema_decay``), the net the paper evaluates.
     """
     device = torch.device(device) if device is not None else pick_device()
     epochs, steps, cuda = int(epochs or recipe.epochs), len(train), device.type == "cuda"
@@ -96,6 +97,8 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay)
     ema = make_ema(net, recipe.ema_decay) if recipe.ema_decay is not None else None
+    if ema is not None and averaged is not None:
+        averaged.append(ema.module)
     state = TrainState(net, optimizer, make_scheduler(optimizer, recipe), ema, recipe, device)
     if resume and checkpoint is not None and os.path.isfile(checkpoint):
         state.load(checkpoint)

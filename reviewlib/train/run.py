@@ -5,7 +5,8 @@ point (notebook, command line, benchmark); everything below takes the run's plai
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from .recipes import Recipe
 
@@ -29,6 +30,8 @@ class Run:
     seeds: tuple[int, ...]
     recipe: Recipe
     eval_images: int | None = None
+    model_kw: Mapping = field(default_factory=dict)  # model options every variant of the run gets (e.g. a
+    # small input's adaptive pooling in GoogLeNet's auxiliary heads)
 
     def with_(self, **changes) -> "Run":
         """A copy with some fields changed (``run.with_(epochs=3)``)."""

@@ -8,15 +8,23 @@ BatchNorm, which came a year later); auxiliary classifiers on 4a and 4d with a 5
 ``torchvision``: ``torchvision.models.googlenet``'s layout and state_dict keys — BatchNorm after every conv,
 a 3x3 kernel in the "5x5" branch (a known bug kept for its weights), a 2x2 pool after 4e, dropout 0.2, adaptive
 4x4 pooling in the auxiliary heads, no LRN.
+
+``naive=True`` keeps the stem and the heads and replaces every Inception module by the naive module of Fig. 2a
+(Sect. 4; it has a 5x5 branch, so k5 must be 5): the same #1x1, #3x3 and #5x5 convolutions straight on the input,
+no 1x1 reductions, and a 3x3 max-pool branch that passes every input map on, so the depth grows from module to
+module (192 maps into 3a, 4,944 out of 5b at full width): the "computational blow up" the reductions of Fig. 2b
+prevent.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .arch import LRN, Aux, Conv, InceptionSpec, Pool, Spec, build_block, scale_specs, trace
 from ..errors import ConfigError
-from .layers import GoogLeNetOutputs
+from .layers import GoogLeNetOutputs, NaiveInception
 
 # (name, #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj): the rows of Table 1.
 INCEPTION_ROWS = [
@@ -37,9 +45,34 @@ VARIANTS = {
 }
 
 
+@dataclass(frozen=True)
+class NaiveSpec(InceptionSpec):
+    """A row of Table 1 built as the naive module of Fig. 2a (:class:`~reviewlib.nets.layers.NaiveInception`).
+
+    #1x1, #3x3 and #5x5 are Table 1's; ``c3x3red``, ``c5x5red`` and ``pool_proj`` hold the input depth: the 3x3 and
+    5x5 convolutions see every input map (nothing reduces them) and the pool branch passes every input map on, so
+    ``out`` = #1x1 + #3x3 + #5x5 + input depth.
+    """
+
+
+def naive_specs(specs: list[Spec]) -> list[Spec]:
+    """``specs`` with every Inception row replaced by its naive form (:class:`NaiveSpec`, Fig. 2a), walking the
+    depth through the table so each module knows its input."""
+    out, c = [], 3
+    for s in specs:
+        if isinstance(s, InceptionSpec):
+            s = NaiveSpec(s.name, s.c1x1, c, s.c3x3, c, s.c5x5, c, k5=s.k5, batch_norm=s.batch_norm)
+        if isinstance(s, (Conv, InceptionSpec)):
+            c = s.out
+        out.append(s)
+    return out
+
+
 def googlenet_specs(variant: str = "paper", *, width: float = 1.0, aux_logits: bool = True,
-                    k5: int | None = None, lrn: bool | None = None, aux_pool: str | None = None) -> list[Spec]:
-    """The table of a variant, stem to inception5b (the classifier head is built by :class:`GoogLeNet`)."""
+                    k5: int | None = None, lrn: bool | None = None, aux_pool: str | None = None,
+                    naive: bool = False) -> list[Spec]:
+    """The table of a variant, stem to inception5b (the classifier head is built by :class:`GoogLeNet`);
+    ``naive``: every Inception row as Fig. 2a's naive module (:func:`naive_specs`)."""
     if variant not in VARIANTS:
         raise ConfigError(f"googlenet: unknown variant {variant!r}; use 'paper' or 'torchvision'")
     v = VARIANTS[variant]
@@ -67,7 +100,12 @@ def googlenet_specs(variant: str = "paper", *, width: float = 1.0, aux_logits: b
         Pool("maxpool4", v["pool4"], 2, ceil_mode=True),
         inc["inception5a"], inc["inception5b"],
     ]
-    return scale_specs(specs, width)
+    specs = scale_specs(specs, width)
+    if naive:
+        if k5 != 5:
+            raise ConfigError(f"googlenet: the naive module (Fig. 2a) has a 5x5 branch; got k5={k5}")
+        specs = naive_specs(specs)
+    return specs
 
 
 #: The order :meth:`GoogLeNet.forward` runs the table in (Table 1 top to bottom, Fig. 3); LRN and aux rows may be
@@ -100,8 +138,7 @@ class GoogLeNet(nn.Module):
         self.specs = list(specs)
         self.image_size = image_size
         traced = trace(self.specs, (3, image_size, image_size))
-        built = {t.spec.name: build_block(t.spec, t.in_shape[0], num_classes=num_classes, map_size=t.in_shape[1])
-                 for t in traced}
+        built = {t.spec.name: _build(t.spec, t.in_shape[0], num_classes, t.in_shape[1]) for t in traced}
         for name in ORDER:
             setattr(self, name, built.get(name, nn.Identity() if name.startswith("lrn") else None))
         self.aux_logits = self.aux1 is not None or self.aux2 is not None
@@ -110,6 +147,11 @@ class GoogLeNet(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1)) if head == "avgpool" else nn.Identity()
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(c if head == "avgpool" else c * h * w, num_classes)
+
+    @property
+    def naive(self) -> bool:
+        """Whether the Inception modules are Fig. 2a's naive ones."""
+        return isinstance(self.inception3a, NaiveInception)
 
     def forward(self, x: torch.Tensor):
         # N x 3 x 224 x 224
@@ -146,9 +188,17 @@ class GoogLeNet(nn.Module):
         return x
 
 
+def _build(spec: Spec, in_channels: int, num_classes: int, map_size: int) -> nn.Module:
+    """One row as its module: a :class:`NaiveSpec` as Fig. 2a's module, any other row by
+    :func:`~reviewlib.nets.arch.build_block`."""
+    if isinstance(spec, NaiveSpec):
+        return NaiveInception(in_channels, spec.c1x1, spec.c3x3, spec.c5x5, batch_norm=spec.batch_norm)
+    return build_block(spec, in_channels, num_classes=num_classes, map_size=map_size)
+
+
 def googlenet(variant: str = "paper", aux_logits: bool = True, num_classes: int = 1000, width: float = 1.0,
               image_size: int = 224, *, dropout: float | None = None, head: str = "avgpool", k5: int | None = None,
-              lrn: bool | None = None, aux_pool: str | None = None) -> GoogLeNet:
+              lrn: bool | None = None, aux_pool: str | None = None, naive: bool = False) -> GoogLeNet:
     """Build GoogLeNet from Table 1.
 
     Args:
@@ -159,8 +209,10 @@ def googlenet(variant: str = "paper", aux_logits: bool = True, num_classes: int 
         head: ``"avgpool"`` (global average pooling, the paper) or ``"fc"`` (flatten the last map).
         k5, lrn, aux_pool: override the 5x5-branch kernel, the stem's LRN and the auxiliary heads' pooling
             (``"paper"`` 5x5/3 or ``"adaptive"`` 4x4) for ablations and small inputs.
+        naive: build every Inception module as Fig. 2a's naive one (no 1x1 reductions; Sect. 4).
     """
-    specs = googlenet_specs(variant, width=width, aux_logits=aux_logits, k5=k5, lrn=lrn, aux_pool=aux_pool)
+    specs = googlenet_specs(variant, width=width, aux_logits=aux_logits, k5=k5, lrn=lrn, aux_pool=aux_pool,
+                            naive=naive)
     trace(specs, (3, image_size, image_size))  # fail before building
     p = VARIANTS[variant]["dropout"] if dropout is None else dropout
     return GoogLeNet(specs, num_classes, image_size=image_size, dropout=p, head=head)

@@ -60,7 +60,7 @@ BUDGETS: dict[str, Budget] = {
     "smoke": Budget(
         name="smoke", sizes={"alexnet": 96, "vgg": 64, "googlenet": 96}, width=0.125, classes=10,
         train_per_class=16, val_per_class=4, batch_size=32, workers=0, download=False, tuned=True,
-        summary="CI: seconds a notebook; 96-px crops (VGG 64), 1/8 width, 10 classes x 16 images, a few batches",
+        summary="a check that every cell runs: seconds a notebook; 96-px crops (VGG 64), 1/8 width, 10 classes x 16 images, a few batches",
     ),
     "study": Budget(
         name="study", sizes={"alexnet": 128, "vgg": 64, "googlenet": 96}, width=0.25, classes=10,

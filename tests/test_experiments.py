@@ -32,6 +32,7 @@ def test_mean_sd_and_welch_effect():
     (0.5, 1.0, 0, AS_PAPER),     # the paper reports no difference, and there is none
     (8.0, 1.0, 0, OPPOSITE),     # the paper reports none, we see one
     (-5.0, math.nan, -1, NOISE),  # one seed: no standard error, no claim
+    (0.0, 0.0, -1, NOISE),       # identical scores on every seed: no effect, never "opposite"
 ])
 def test_verdicts(diff, se, sign, expected):
     assert verdict(diff, se, sign, df=4.0) == expected

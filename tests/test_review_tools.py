@@ -1,4 +1,4 @@
-"""Claim checks, the build-it-yourself checker, the explorer logic and the experiment runner."""
+"""Claim checks, the build-it-yourself checker, the explorer logic and epochs_to_reach."""
 import html
 import math
 
@@ -8,13 +8,13 @@ import torch
 from torch import nn
 
 from reviewlib.errors import ConfigError
-from reviewlib.experiments import compare_with_paper, epochs_to_reach, run_experiments
+from reviewlib.experiments import epochs_to_reach
 from reviewlib.nets import alexnet, googlenet, vgg
 from reviewlib.nets.layers import Inception
 from reviewlib.review.checker import ERROR_CHARS, check_model
 from reviewlib.review.claims import Claim, claim_table, verdict
-from reviewlib.review.explorer import Control, Explorer, alexnet_explorer
-from reviewlib.train.recipes import recipe_for
+from reviewlib.papers.alexnet import explorer as alexnet_explorer
+from reviewlib.review.explorer import Control, Explorer
 
 
 def test_verdicts():
@@ -186,7 +186,7 @@ def test_explorer_widget_labels_are_readable_in_full():
     e = alexnet_explorer("paper")
     e.widget(plot=False)
     assert all(w.style.description_width == "initial" for w in e.inputs.values())
-    assert e.inputs["conv2_channels"].description == "conv2_channels"
+    assert e.inputs["conv2_channels"].description == "conv2: channels, 2 towers"
     assert e.inputs["conv2_channels"].step == 2 and e.inputs["conv2_channels"].value % 2 == 0
     assert e.plot_output.outputs == ()  # plot=False draws no plot
 
@@ -196,23 +196,6 @@ def test_generic_explorer():
                  lambda v: (nn.Sequential(nn.Conv2d(3, v["channels"], 3), nn.ReLU()), 10))
     assert e.state.totals["params"] == 3 * 8 * 9 + 8
     assert e.update(channels=16).totals["params"] == 3 * 16 * 9 + 16
-
-
-def test_run_experiments_trains_each_variant_the_same_way():
-    torch.manual_seed(0)
-    x = torch.randn(64, 3, 97, 97)
-    y = (x[:, 0].mean(dim=(1, 2)) > 0).long()
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16, shuffle=True)
-    recipe = recipe_for("alexnet", "smoke").with_(lr=0.01)
-    variants = {"lrn": lambda: alexnet("paper", num_classes=2, width=0.0625, image_size=97),
-                "no lrn": lambda: alexnet("paper", num_classes=2, width=0.0625, image_size=97, lrn=False)}
-    exp = run_experiments(variants, loader, loader, recipe, epochs=2, progress=False)
-    assert list(exp.table.index) == ["lrn", "no lrn"]
-    assert exp.table.loc["lrn", "params"] == exp.table.loc["no lrn", "params"]  # LRN has no weights
-    assert all(len(h) == 2 for h in exp.histories.values())
-    assert exp.curves("train_loss").shape == (2, 2)
-    cmp = compare_with_paper(exp, "no lrn", {"lrn": "+1.4% top-1"})
-    assert cmp.loc["no lrn"].iloc[1] == 0 and cmp.loc["lrn", "paper claims"] == "+1.4% top-1"
 
 
 def test_epochs_to_reach():

@@ -52,11 +52,12 @@ def test_resume_after_epoch_equals_uninterrupted(tmp_path, paper):
 
 
 def test_ctrl_c_mid_epoch_saves_at_the_end_of_the_step_and_resume_is_exact(tmp_path):
+    handler_before = signal.getsignal(signal.SIGINT)  # Python's default, or SIG_IGN in a background job
     full, h_full = run(tmp_path / "full.pt", 2)
     # Ctrl-C while epoch 2's third batch is handed out: that step finishes, then the checkpoint is written
     with pytest.raises(KeyboardInterrupt, match="epoch 2, batch 3"):
         run(tmp_path / "cut.pt", 2, sigint_at=(1, 2))
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    assert signal.getsignal(signal.SIGINT) is handler_before  # the handler that was there is restored
     ck = load_checkpoint(tmp_path / "cut.pt")
     assert (ck["epoch"], ck["batch"]) == (1, 3) and len(ck["history"]) == 1
     assert int(ck["ranks"][0]["sums"]["n"]) == 3 * 8  # the partial epoch's sums

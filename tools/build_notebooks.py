@@ -69,6 +69,22 @@ def check_outputs(nb, name: str) -> list[str]:
     return problems
 
 
+def _print_slowest_cells(nb, name: str, n: int = 6) -> None:
+    """The ``n`` cells that took longest (nbclient's timestamps, before they are dropped), for sizing a plan."""
+    from datetime import datetime
+
+    times = []
+    for i, cell in enumerate(nb.cells):
+        ex = cell.get("metadata", {}).get("execution", {})
+        start, end = ex.get("iopub.execute_input"), ex.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            times.append((seconds, i, cell.source.strip().splitlines()[-1][:70] if cell.source.strip() else ""))
+    for seconds, i, line in sorted(times, reverse=True)[:n]:
+        print(f"  {name} cell {i}: {seconds:.0f} s  ({line})", flush=True)
+
+
 def build(src: Path, budget: str = "study", execute: bool = True) -> Path:
     nb = jupytext.read(src)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (reviewlib)", "language": "python"}
@@ -81,6 +97,7 @@ def build(src: Path, budget: str = "study", execute: bool = True) -> Path:
         NotebookClient(nb, timeout=3600, kernel_name="python3", store_widget_state=True,
                        resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
         print(f"{src.name}: executed in {time.perf_counter() - start:.0f} s ({budget})", flush=True)
+        _print_slowest_cells(nb, src.name)
     count = 0
     for i, cell in enumerate(nb.cells):
         cell.id = f"{src.stem[:2]}-{i:03d}"  # stable ids: rebuilding an unchanged notebook changes nothing
@@ -108,7 +125,7 @@ def build(src: Path, budget: str = "study", execute: bool = True) -> Path:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sources", nargs="*", type=Path)
-    parser.add_argument("--budget", default="smoke", choices=("study", "smoke"))
+    parser.add_argument("--budget", default="study", choices=("study", "smoke"))
     args = parser.parse_args()
     srcs = args.sources or sorted((ROOT / "notebooks" / "src").glob("*.py"))
     for s in srcs:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataError
@@ -42,9 +42,10 @@ _LAYOUT_HELP = ("expected train/<wnid>/*.JPEG (ILSVRC-2012, Imagenette, Imagewoo
 
 @dataclass
 class DataSource:
-    """Where the images are and how they are laid out."""
+    """Where the images are and how they are laid out (the repr names the folder, never its absolute path: it is
+    printed in committed notebooks)."""
 
-    root: Path
+    root: Path = field(repr=False)
     layout: str  # "ilsvrc" | "tiny" | "imagefolder" | "imagenette" | "synthetic"
     synthetic: bool = False
     description: str = ""
@@ -86,7 +87,8 @@ def detect_layout(root: str | Path) -> str:
 
 
 def describe(root: Path, layout: str) -> str:
-    """One line for the notebook header, e.g. ``Tiny ImageNet layout at /data/tiny (10 classes)``."""
+    """One line for the notebook header, e.g. ``Tiny ImageNet layout, folder tiny-imagenet-10 (10 classes)``: the
+    folder's name, never its absolute path (a committed notebook must not carry this machine's paths)."""
     kinds = {"ilsvrc": "ILSVRC-2012 layout", "tiny": "Tiny ImageNet layout", "imagefolder": "class folders",
              "imagenette": "Imagewoof" if "woof" in root.name.lower() else "Imagenette",
              "synthetic": "offline synthetic stand-in (procedural shapes, not ImageNet)"}
@@ -94,7 +96,7 @@ def describe(root: Path, layout: str) -> str:
         n = len(wnids_in(root, layout))
     except (OSError, ValueError):
         n = "?"
-    return f"{kinds[layout]} at {root} ({n} classes)"
+    return f"{kinds[layout]}, folder {root.name} ({n} classes)"
 
 
 def as_source(source: DataSource | str | Path) -> DataSource:

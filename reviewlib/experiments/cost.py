@@ -1,8 +1,10 @@
 """What a run costs, measured before it starts: runs are sized from step costs, not guesses.
 
-:func:`step_seconds` times a few training steps of a model (forward, backward, SGD step) on random data. On a CPU
-it reports process CPU time divided by torch's threads, so another job on the machine inflates it far less than
-wall time; on a GPU, synchronised wall time. :func:`plan_cost` turns the steps of a notebook's runs into minutes,
+:func:`step_seconds` times a few training steps of a model (forward, backward, SGD step) on random data and
+reports the fastest step by the wall clock (synchronised on a GPU): the fastest is the one another job on the
+machine disturbed least. (Process CPU time divided by torch's threads, tried first, assumes that every thread is
+busy all the time; small nets at the study sizes keep two threads busy only part of the time, and it predicted
+a third to a half of the real time.) :func:`plan_cost` turns the steps of a notebook's runs into minutes,
 which the notebooks print before they train (what the reader is about to wait for).
 """
 from __future__ import annotations
@@ -28,7 +30,7 @@ def _sync(device: torch.device) -> None:
 
 def step_seconds(model: str, *, width: float, image_size: int, batch_size: int, num_classes: int = 10,
                  steps: int = 3, device: str = "cpu", **model_kw) -> float:
-    """Seconds per training step of ``model`` at this size (the median-free mean of ``steps`` after one warm-up)."""
+    """Seconds per training step of ``model`` at this size: the fastest of ``steps`` timed steps after one warm-up."""
     device = torch.device(device)
     net = build_model(model, num_classes=num_classes, width=width, image_size=image_size, **model_kw).to(device)
     net.train()
@@ -47,13 +49,13 @@ def step_seconds(model: str, *, width: float, image_size: int, batch_size: int, 
 
     step()
     _sync(device)
-    wall, cpu = time.perf_counter(), time.process_time()
+    times = []
     for _ in range(steps):
+        start = time.perf_counter()
         step()
-    _sync(device)
-    if device.type == "cpu":
-        return (time.process_time() - cpu) / steps / max(1, torch.get_num_threads())
-    return (time.perf_counter() - wall) / steps
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return min(times)
 
 
 def run_steps(run: Run, train_images: int, batch_size: int) -> int:
@@ -78,3 +80,16 @@ def plan_cost(study, variants: Mapping[str, int] | None = None, *, train_images:
                      "epochs": run.epochs, "steps / seed": steps, "seeds": len(run.seeds), "variants": k,
                      "s / step": round(s, 3), "minutes": round(minutes, 1)})
     return pd.DataFrame(rows).set_index("run")
+
+
+#: A one-line meaning for every column of a notebook's plan table (``expected_minutes``); a paper adds its own.
+PLAN_LEGEND = {
+    "model": "the network trained",
+    "input": "side of the images it takes, in pixels",
+    "width": "multiplier on every layer's channel count",
+    "epochs": "passes over the training images",
+    "steps / seed": "optimizer steps for one seed",
+    "seeds": "how many times the run is repeated with another random seed",
+    "s / step": "seconds per training step of one batch of 64, measured now on this machine",
+    "minutes": "expected minutes for all seeds: steps x seconds per step, plus a validation pass per epoch",
+}

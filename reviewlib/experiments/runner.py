@@ -102,6 +102,29 @@ def splits(study, run: Run):
     return _SPLITS[key]
 
 
+class StoreImages:
+    """An :class:`~reviewlib.data.store.ImageStore` as the ``(image, label)`` items :mod:`reviewlib.evaluate`
+    reads (uint8 ``[3, S, S]`` tensors; the evaluator resizes, crops and normalises); ``.store`` is the store."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def __getitem__(self, i: int):
+        return self.store.images[i], int(self.store.labels[i])
+
+
+def split_images(study, run: Run, split: str = "val") -> StoreImages:
+    """Every image of the study's ``split`` ("train" or "val"), decoded once at the run's source side (the store
+    the run's batches come from), for the test protocols and the notebooks' pictures."""
+    train, _ = splits(study, run)
+    per_class = study.train_per_class if split == "train" else study.val_per_class
+    return StoreImages(load_store(study.data, split, classes=list(train.wnids), per_class=per_class,
+                                  side=source_side(run)))
+
+
 def make_batches(study, run: Run, split: str, transform, *, seed: int, batch_size: int, shuffle: bool,
                  limit: int | None = None, pad: bool = True):
     """Batches of one split on the study's device: from memory (decoded once, :func:`~reviewlib.data.store.

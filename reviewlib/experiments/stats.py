@@ -56,7 +56,7 @@ def noise_band(se: float, df: float) -> float:
 def verdict(diff: float, se: float, paper_sign: int, df: float = math.inf) -> str:
     """The verdict for an effect ``diff`` ± ``se`` (``df`` degrees of freedom) when the paper reports an effect of
     sign ``paper_sign`` (+1: the variant scores higher than the baseline, -1: lower, 0: no difference)."""
-    if math.isnan(diff) or math.isnan(se) or abs(diff) < noise_band(se, df):
+    if math.isnan(diff) or math.isnan(se) or diff == 0 or abs(diff) < noise_band(se, df):  # no effect at all is noise
         return NOISE if paper_sign else AS_PAPER
     if paper_sign == 0:
         return OPPOSITE

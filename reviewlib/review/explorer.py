@@ -9,7 +9,7 @@ layer table and totals, or the :class:`~reviewlib.errors.ConfigError` text for a
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
@@ -17,7 +17,6 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError
-from ..nets.arch import Conv, Pool, trace
 from .plots import feature_map_plot, png_bytes
 from .tables import layer_table, layer_totals
 
@@ -138,43 +137,3 @@ class Explorer:
                  w.GridBox(boxes, layout=w.Layout(grid_template_columns="repeat(3, 1fr)")), totals, table_out]
         return w.VBox(parts + ([plot_out] if plot else []))
 
-
-def alexnet_explorer(variant: str = "paper") -> Explorer:
-    """AlexNet's table made editable: each conv's channels, kernel, stride and padding, the pooling window and
-    stride, the FC widths and the input size (AlexNet Sect. 3.5; the widget of notebooks/01_alexnet).
-
-    A conv split over two GPUs (Sect. 3.2) has a channel slider that steps by 2 from an even value: each tower
-    holds half of the kernels.
-    """
-    from ..nets.alexnet import ALEXNET_TABLES, FC_HIDDEN, PAPER_INPUT, AlexNet
-
-    base = ALEXNET_TABLES[variant]
-    convs = [s for s in base if isinstance(s, Conv)]
-    pool = next(s for s in base if isinstance(s, Pool))
-    controls = [Control("image_size", PAPER_INPUT if variant == "paper" else 224, 32, 512, 1, group="input")]
-    for s in convs:
-        controls += [Control(f"{s.name}_channels", s.out, s.towers, 1024, s.towers, group=s.name),
-                     Control(f"{s.name}_kernel", s.kernel, 1, 15, group=s.name),
-                     Control(f"{s.name}_stride", s.stride, 1, 8, group=s.name),
-                     Control(f"{s.name}_padding", s.padding, 0, 7, group=s.name)]
-    controls += [Control("pool_kernel", pool.kernel, 1, 7, group="pooling"),
-                 Control("pool_stride", pool.stride, 1, 4, group="pooling"),
-                 Control("fc6", FC_HIDDEN[0], 16, 8192, 16, group="fully connected"),
-                 Control("fc7", FC_HIDDEN[1], 16, 8192, 16, group="fully connected")]
-
-    def build(v: dict) -> tuple[nn.Module, int]:
-        specs = []
-        for s in base:
-            if isinstance(s, Conv):
-                s = replace(s, out=v[f"{s.name}_channels"], kernel=v[f"{s.name}_kernel"],
-                            stride=v[f"{s.name}_stride"], padding=v[f"{s.name}_padding"])
-            elif isinstance(s, Pool):
-                s = replace(s, kernel=v["pool_kernel"], stride=v["pool_stride"])
-            specs.append(s)
-        size = v["image_size"]
-        trace(specs, (3, size, size))  # an impossible setting fails here, before any module exists
-        model = AlexNet(specs, 1000, image_size=size, adaptive_pool=None if variant == "paper" else 6,
-                        hidden=(v["fc6"], v["fc7"]), name=f"AlexNet ({variant})")
-        return model, size
-
-    return Explorer(controls, build, title=f"AlexNet ({variant}) explorer")

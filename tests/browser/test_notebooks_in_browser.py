@@ -5,7 +5,8 @@ that every code cell ran (has an execution count), that no output is an error (a
 error from a renderer), that every matplotlib figure shows as an image (not as "<Figure size ...>" text, which
 is what a reader sees when the inline backend is not active), and that every widget rendered (no "Error displaying widget"; explorers show their
 sliders). In the AlexNet notebook, moving the explorer's fc6 slider one step must change the displayed totals to
-exactly what ``reviewlib.explorer.alexnet_explorer().update(fc6=...)`` computes; and the same check must fail once
+exactly what ``reviewlib.papers.alexnet.explorer().update(fc6=...)`` computes and redraw the layer table, and
+moving conv1's kernel slider must redraw the feature-map plot; the totals check must fail once
 the widget's callback is broken in the kernel (the last test breaks it on purpose). A screenshot of each notebook
 (scrolled to its first widget, if any) goes to figures/browser_<notebook>.png.
 
@@ -200,14 +201,23 @@ def explorer_root(page):
     return root
 
 
+def _slider(root, page, key: str):
+    """The explorer's slider for control ``key``, found by its label as the widget shows it."""
+    from reviewlib.papers.alexnet import explorer as alexnet_explorer
+
+    control = alexnet_explorer().controls[key]
+    label = re.escape(control.label or control.key)
+    return root.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(rf"^{label}$")))
+
+
 def move_slider_and_check_totals(page, key: str = "fc6") -> tuple[str, str]:
     """Press ArrowRight on the explorer's ``key`` slider; the totals line must change to what reviewlib computes
     for the new value. Returns (totals before, totals after); AssertionError when the widget does not update."""
-    from reviewlib.review.explorer import alexnet_explorer
+    from reviewlib.papers.alexnet import explorer as alexnet_explorer
 
     root = explorer_root(page)
     totals = root.locator(".reviewlib-totals")
-    slider = root.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(rf"^{key}$")))
+    slider = _slider(root, page, key)
     assert slider.count() == 1, f"expected one slider labelled {key!r} in the explorer, found {slider.count()}"
     before = totals.inner_text().strip()
     value_before = int(slider.locator(".widget-readout").inner_text().replace(",", ""))
@@ -226,6 +236,36 @@ def move_slider_and_check_totals(page, key: str = "fc6") -> tuple[str, str]:
     expected = alexnet_explorer().update(**{key: value}).summary
     assert after == expected, f"totals after {key}={value}: {after!r}, reviewlib computes {expected!r}"
     return before, after
+
+
+def _explorer_snapshot(root) -> tuple[str, str]:
+    """(the explorer's layer-table text, the source of its plot image), as the page shows them now."""
+    table = root.locator("table").first
+    image = root.locator("img").first
+    return (table.inner_text() if table.count() else "", image.get_attribute("src") if image.count() else "")
+
+
+def move_slider_and_check_table_and_plot(page) -> None:
+    """fc6 one step right must redraw the layer table (fc6's row); conv1's kernel one step right must redraw the
+    feature-map plot (every map changes size). AssertionError when either stays as it was."""
+    root = explorer_root(page)
+    table_before, plot_before = _explorer_snapshot(root)
+    assert table_before and plot_before, "the explorer shows no layer table or no plot image"
+    move_slider_and_check_totals(page, "fc6")
+    deadline = time.monotonic() + SLIDER_TIMEOUT_S
+    while _explorer_snapshot(root)[0] == table_before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _explorer_snapshot(root)[0] != table_before, "moving fc6 did not redraw the explorer's layer table"
+    plot_mid = _explorer_snapshot(root)[1]
+    slider = _slider(root, page, "conv1_kernel")
+    assert slider.count() == 1, "expected one conv1 kernel slider in the explorer"
+    handle = slider.locator(".noUi-handle")
+    handle.focus()
+    handle.press("ArrowRight")
+    deadline = time.monotonic() + SLIDER_TIMEOUT_S
+    while _explorer_snapshot(root)[1] == plot_mid and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _explorer_snapshot(root)[1] != plot_mid, "moving conv1_kernel did not redraw the explorer's plot"
 
 
 _open: dict[str, NotebookRun] = {}
@@ -252,13 +292,13 @@ def test_notebook_runs_in_browser(browser, lab_server, runs, name):
         screenshot(run.page, name)
         assert not problems, run.report(problems)
         if name == ALEXNET:
-            from reviewlib.review.explorer import alexnet_explorer
+            from reviewlib.papers.alexnet import explorer as alexnet_explorer
 
             n_int = sum(c.options is None for c in alexnet_explorer().controls.values())
             n_dom = explorer_root(run.page).locator(".widget-slider").count()
             assert n_dom == n_int, run.report([f"explorer shows {n_dom} sliders, alexnet_explorer() has {n_int}"])
             try:
-                move_slider_and_check_totals(run.page)
+                move_slider_and_check_table_and_plot(run.page)
             except AssertionError as err:
                 pytest.fail(run.report([str(err)]))
         assert _digest(NOTEBOOK_DIR / name) == digest, f"{name} was modified on disk by the browser session"
@@ -285,7 +325,7 @@ def test_slider_check_fails_when_the_widget_callback_is_broken(browser, lab_serv
     client.start_channels()
     try:
         reply = client.execute_interactive(
-            "import reviewlib.explorer as _E\n_E.Explorer.update = lambda self, **changes: self.state", timeout=60)
+            "import reviewlib.review.explorer as _E\n_E.Explorer.update = lambda self, **changes: self.state", timeout=60)
         assert reply["content"]["status"] == "ok", reply["content"]
     finally:
         client.stop_channels()

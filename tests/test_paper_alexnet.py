@@ -1,22 +1,31 @@
-"""reviewlib.papers.alexnet: the AlexNet review's helpers (claims, two devices, Fig. 1 race, ablations, answer)."""
+"""reviewlib.papers.alexnet: the AlexNet review (claims, the one-GPU and Fig. 1 nets, the race, explorer, exercises,
+plan, experiments, evaluation, figures) with real values, on meta-device or tiny models, tiny synthetic data and the
+smoke budget."""
 import math
 
 import pandas as pd
 import pytest
 import torch
 from matplotlib.figure import Figure
-from PIL import Image
 from torch import nn
 
+from reviewlib.budget import BUDGETS
+from reviewlib.errors import ConfigError
+from reviewlib.experiments import record
+from reviewlib.nets import alexnet, build_model, count_params
+from reviewlib.nets.layers import TwoTowerConv
+from reviewlib.papers import alexnet as review
+from reviewlib.papers.alexnet import race as fig1
+from reviewlib.papers.alexnet.plan import RACE, RECORDED, RUNS, SAVE_FIGURES
 from reviewlib.review.checker import check_model
 from reviewlib.review.claims import DIFFERS, MATCHES, ROUNDING, claim_table
 from reviewlib.review.tables import layer_table, param_shares
-from reviewlib.errors import ConfigError
-from reviewlib.experiments import Experiment
-from reviewlib.nets.layers import LocalResponseNorm, TwoTowerConv
-from reviewlib.nets import alexnet
-from reviewlib.papers import alexnet as review
-from reviewlib.train.recipes import recipe_for
+from reviewlib.study import Study
+
+
+@pytest.fixture(scope="module")
+def smoke(data):
+    return Study.for_paper("alexnet", "smoke", data=data, device="cpu")
 
 
 # ------------------------------------------------------------------------------------------------ architecture
@@ -90,7 +99,7 @@ def test_pooling_comparison_same_at_227_different_at_97():
 
 def test_lrn_check_shows_the_pitfall():
     df = review.lrn_check().set_index("implementation")["equals paper (1e-5)"]
-    assert df["reviewlib.layers.LocalResponseNorm()"]
+    assert df["reviewlib LocalResponseNorm()"]
     assert df["nn.LocalResponseNorm(5, alpha=5e-4, k=2)  (fixed)"]
     assert not df["nn.LocalResponseNorm(5, alpha=1e-4, k=2)  (pitfall)"]
     assert not df["nn.LocalResponseNorm(5)  (torch defaults, k=1)"]
@@ -131,156 +140,216 @@ def test_place_towers_errors():
         review.place_towers(alexnet("torchvision", num_classes=5, width=0.0625, image_size=96), ["cpu", "cpu"])
 
 
-# ------------------------------------------------------------------------------------------------ Fig. 1 race
-def _history(errors):
-    return pd.DataFrame({"epoch": range(1, len(errors) + 1), "train_acc1": [100.0 - e for e in errors],
-                         "train_loss": [1.0] * len(errors)})
+# --------------------------------------------------------------------------------------------- claims, variants
+def test_claims_print_the_papers_numbers_the_papers_way():
+    t = review.claims().set_index("claim")
+    assert t.loc["parameters", "paper"] == "60 million" and t.loc["parameters", "ours"] == "60,965,224"
+    assert t.loc["neurons (conv + FC outputs)", "paper"] == "650,000"
+    assert t.loc["neurons (conv + FC outputs)", "ours"] == "659,272"
+    summary, totals = review.torchinfo_check()
+    assert totals == {"torchinfo": 60_965_224, "ours": 60_965_224, "agree": True} and "Total params" in summary
 
 
-def test_activation_race_counts_epochs_to_the_target():
-    hist = {"relu": _history([80, 50, 30, 20]), "tanh": _history([90, 80, 60, 40])}
-    table, target = review.activation_race(hist)
-    assert target == 40.0  # the highest final error: a level both runs reach
-    assert table.loc["relu", "epochs to reach"] == 3 and table.loc["tanh", "epochs to reach"] == 4
-    assert table.loc["relu", "tanh / relu"] == pytest.approx(4 / 3)
-    table, _ = review.activation_race(hist, target=25)
-    assert table.loc["relu", "epochs to reach"] == 4 and math.isnan(table.loc["tanh", "epochs to reach"])
-    assert isinstance(review.race_plot(hist, 40.0), Figure)
-    with pytest.raises(ValueError):
-        review.activation_race({})
-
-
-def test_activation_variants_differ_only_in_the_non_linearity():
-    v = review.activation_variants(num_classes=4, width=0.0625, image_size=97)
-    relu, tanh = v["relu"](), v["tanh"]()
-    assert any(isinstance(m, nn.Tanh) for m in tanh.modules()) and not any(isinstance(m, nn.ReLU)
-                                                                           for m in tanh.modules())
-    assert any(isinstance(m, nn.ReLU) for m in relu.modules())
-    for m in (relu, tanh):
-        assert not any(isinstance(x, LocalResponseNorm) for x in m.modules())
-        assert all(x.p == 0 for x in m.modules() if isinstance(x, nn.Dropout))
-    assert [p.shape for p in relu.parameters()] == [p.shape for p in tanh.parameters()]
-
-
-# ------------------------------------------------------------------------------------------------ ablations
-def test_ablation_variants_switch_one_thing_each():
-    v = review.ablation_variants(num_classes=4, width=0.125, image_size=227)
-    assert list(v) == [review.BASELINE, "no dropout", "no LRN", "non-overlapping pool", "one tower, half kernels"]
-    models = {k: b() for k, b in v.items()}
-    assert all(d.p == 0 for d in models["no dropout"].modules() if isinstance(d, nn.Dropout))
-    assert not any(isinstance(m, LocalResponseNorm) for m in models["no LRN"].modules())
-    pools = [m for m in models["non-overlapping pool"].modules() if isinstance(m, nn.MaxPool2d)]
-    assert [p.kernel_size for p in pools] == [2, 2, 2]
-    one = models["one tower, half kernels"]
+def test_one_gpu_net_halves_conv1_to_conv4_and_keeps_conv5_and_fc():
+    with torch.device("meta"):
+        two, one = alexnet("paper"), alexnet("paper", one_gpu=True)
+    t1 = layer_table(one, 227, device="meta").set_index("name")
+    t2 = layer_table(two, 227, device="meta").set_index("name")
+    assert [t1.loc[f"conv{i}", "out_c"] for i in range(1, 6)] == [48, 128, 192, 192, 256]
+    # conv1 11*11*3*48+48, conv2 5*5*48*128+128, conv3 3*3*128*192+192, conv4 3*3*192*192+192, conv5 3*3*192*256+256
+    convs = 17_472 + 153_728 + 221_376 + 331_968 + 442_624
+    fc = 9216 * 4096 + 4096 + 4096 * 4096 + 4096 + 4096 * 1000 + 1000
+    assert count_params(one) == convs + fc == 59_798_312
+    assert count_params(two) == 60_965_224 and 0.98 < count_params(one) / count_params(two) < 0.99
+    assert all(t1.loc[k, "params"] == t2.loc[k, "params"] for k in ("fc6", "fc7", "fc8"))
     assert not any(isinstance(m, TwoTowerConv) for m in one.modules())
-    base_fc = [m.out_features for m in models[review.BASELINE].classifier if isinstance(m, nn.Linear)]
-    assert [m.out_features for m in one.classifier if isinstance(m, nn.Linear)] == base_fc
-    assert one.features[0].out_channels == models[review.BASELINE].features[0].towers[0].out_channels
-    assert "towers" not in review.ablation_variants(4, 0.125, 227, towers=False)
+    with pytest.raises(ConfigError, match="one_gpu"):
+        alexnet("fig1", one_gpu=True)
 
 
-def test_ablation_table_gains_and_claims():
-    t = pd.DataFrame({"params": [10, 10], "final_val_acc1": [40.0, 35.0]}, index=[review.BASELINE, "no LRN"])
-    hist = {review.BASELINE: _history([30.0]), "no LRN": _history([50.0])}
-    df = review.ablation_table(Experiment(t, hist))
-    assert df.loc["no LRN", "gain of the trick (pp)"] == 5.0
-    assert math.isnan(df.loc[review.BASELINE, "gain of the trick (pp)"])
-    assert df.loc[review.BASELINE, "train - val top-1 (pp)"] == 30.0  # train 70 - val 40
-    assert "1.4%" in df.loc["no LRN", "paper claims"]
+def test_fig1_net_is_three_convs_and_pools_32_16_8_4():
+    m = build_model("alexnet_fig1", num_classes=10)
+    t = layer_table(m, 32)
+    assert t["name"].tolist() == ["conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "fc4"]
+    assert t.loc[t["kind"] == "pool", "output"].tolist() == ["16x16x32", "8x8x32", "4x4x64"]
+    assert t.loc[t["kind"] == "conv", "kernel"].tolist() == [5, 5, 5]
+    assert m.classifier[-1].in_features == 4 * 4 * 64 and not any(isinstance(x, nn.Dropout) for x in m.modules())
+    tanh = build_model("alexnet_fig1", num_classes=10, activation="tanh")
+    assert any(isinstance(x, nn.Tanh) for x in tanh.modules()) and count_params(tanh) == count_params(m)
+    assert m(torch.randn(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_ablation_variants_build_differ_and_train_one_batch():
+    variants = review.ablation_variants()
+    assert list(variants) == ["baseline", "no dropout", "no augmentation", "no PCA colour noise", "no LRN",
+                              "non-overlapping pooling", "one GPU"]
+    assert all(v.sign == -1 for k, v in variants.items() if k != "baseline")
+    assert variants["no augmentation"].augment == {"augment": False}
+    assert variants["no PCA colour noise"].augment == {"pca_sigma": 0.0}
+    x, y = torch.randn(4, 3, 67, 67), torch.tensor([0, 1, 2, 3])
+    params, kinds = {}, {}
+    for name, v in variants.items():
+        torch.manual_seed(0)
+        m = build_model("alexnet_paper", num_classes=10, width=0.125, image_size=67, **dict(v.model_kw))
+        loss = nn.functional.cross_entropy(m(x), y)
+        loss.backward()
+        assert math.isfinite(loss.item()), name
+        params[name] = count_params(m)
+        kinds[name] = layer_table(m, 67)
+    assert params["no dropout"] == params["no LRN"] == params["baseline"]  # LRN and dropout have no weights
+    assert "lrn" not in set(kinds["no LRN"]["kind"]) and "lrn" in set(kinds["baseline"]["kind"])
+    pools = lambda t: t.loc[t["kind"] == "pool", "kernel"].tolist()
+    assert pools(kinds["baseline"]) == [3, 3, 3] and pools(kinds["non-overlapping pooling"]) == [2, 2, 2]
+    assert params["one GPU"] != params["baseline"]
+
+
+# ------------------------------------------------------------------------------------------------ Fig. 1 race
+def _race_data(n=40, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 4
+    images = torch.randint(0, 256, (n, 3, 32, 32), generator=g, dtype=torch.uint8)
+    return fig1.RaceData(images, labels, images[:8], labels[:8], description="random", cifar=False)
+
+
+def _race_run(smoke):
+    return smoke.runs["race"]
+
+
+def test_race_pieces_on_tiny_data(smoke):
+    data, run = _race_data(), _race_run(smoke)
+    h = fig1.train_until(data, run, activation="relu", lr=0.01, init="default", seed=0, batch_size=8, max_epochs=2,
+                         target=99.0)
+    assert len(h) == 1 and h["train_error"].iloc[0] <= 99.0  # stops at the first epoch that reaches the target
+    runs = fig1.sweep(data, run, "tanh", [0.01, 0.001], init="paper", seed=0, batch_size=8, target=-1.0)
+    assert set(runs["lr"]) == {0.01, 0.001} and set(runs["stopped"]) <= {"cap", "diverged"}
+    assert runs.groupby("lr")["epoch"].max().max() == run.epochs
+    spread = fig1.start_spread(data, run, images=16).set_index(["init", "layer"])
+    # the paper's start (0-255 pixels, N(0, 0.01)) makes conv1 wider and a tanh there saturate far more often
+    assert spread.loc[("paper", "conv1"), "pre-activation std"] > 3 * spread.loc[("default", "conv1"),
+                                                                                   "pre-activation std"]
+    assert spread.loc[("paper", "conv1"), "saturated if tanh (%)"] > spread.loc[("default", "conv1"),
+                                                                                 "saturated if tanh (%)"]
+
+
+def _rows(init, act, lr, errors, stopped="target"):
+    return pd.DataFrame({"init": init, "seed": 0, "activation": act, "lr": lr, "epoch": range(1, len(errors) + 1),
+                         "train_error": errors, "train_loss": 1.0, "stopped": stopped})
+
+
+def test_race_summary_ratios_and_reading():
+    runs = pd.concat([
+        _rows("default", "relu", 0.03, [60, 40, 24]), _rows("default", "relu", 0.01, [70, 50, 30], "no better"),
+        _rows("default", "tanh", 0.03, [60, 40, 30, 20, 10, 5]), _rows("default", "tanh", 0.01, [70, 30, 20]),
+        _rows("paper", "relu", 0.003, [50, 20]), _rows("paper", "tanh", 0.003, [90] * 5, "cap"),
+    ], ignore_index=True)
+    s = fig1.race_summary(runs).set_index("init")
+    assert s.loc["default", "relu lr"] == 0.03 and s.loc["default", "relu epochs"] == 3
+    assert s.loc["default", "tanh lr"] == 0.01 and s.loc["default", "tanh epochs"] == 3
+    assert s.loc["default", "tanh at relu lr"] == 4 and s.loc["default", "ratio, relu's rate"] == pytest.approx(4 / 3)
+    assert math.isnan(s.loc["paper", "tanh epochs"]) and s.loc["paper", "tanh ran"] == 5
+    table = fig1.race_table(runs).set_index("init")
+    assert table.loc["default", "tanh / ReLU, own rates"] == "1.0" and table.loc["paper", "tanh: epochs"] == "> 5"
+    assert table.loc["paper", "tanh / ReLU, own rates"] == "> 2.5"
+    assert set(fig1.curves(runs)["label"]) == {"relu, best lr 0.03", "tanh, best lr 0.01", "tanh at ReLU's lr 0.03",
+                                               "relu, best lr 0.003", "tanh, best lr 0.003"}
+    spread = pd.DataFrame({"init": ["default", "paper"], "layer": ["conv1", "conv1"],
+                           "pre-activation std": [0.5, 5.0], "saturated if tanh (%)": [0.0, 50.0]})
+    text = review.race_reading(runs, spread)
+    assert "the two are about as fast" in text and "ReLU is clearly faster" in text
+    assert "larger from the paper's start (2.5 against 1.0)" in text and "50.0%" in text
+    assert "tanh / ReLU = **1.0**" in review.race_sentences(runs)
+    assert isinstance(review.race_figure(fig1.curves(runs)), Figure)
+
+
+# --------------------------------------------------------------------------------------------- explorer, exercises
+def test_explorer_moves_the_table_and_shows_the_error():
+    ex = review.explorer()
+    assert ex.state.totals["params"] == 60_965_224
+    steps = {k: c.step for k, c in ex.controls.items() if k.endswith("_channels")}
+    assert steps == {f"conv{i}_channels": 2 for i in range(1, 6)}
+    assert all(ex.controls[k].value % 2 == 0 for k in steps)
+    assert all(c.label and not c.label.endswith("…") for c in ex.controls.values())
+    before = ex.state.table["output"].tolist()
+    state = ex.update(conv1_channels=64)
+    assert state.table.set_index("name").loc["conv1", "output"] == "55x55x64" and state.table["output"].tolist() != before
+    assert state.totals["params"] < 60_965_224
+    bad = ex.update(conv2_channels=255)
+    assert bad.table is None and "cannot be split into 2 towers" in bad.summary and ex.figure() is None
+    ok = ex.update(conv2_channels=256, image_size=259)
+    assert ok.table.set_index("name").loc["pool5", "output"] == "7x7x256" and isinstance(ex.figure(), Figure)
+    assert "smaller than its 3x3 pooling window" in ex.update(image_size=32).error
+    fig1_ex = review.explorer("fig1")
+    assert fig1_ex.state.table.set_index("name").loc["pool3", "output"] == "4x4x64" and "fc6" not in fig1_ex.controls
+    assert len(review.explorer_lines([dict(fc6=1024), dict(conv3_channels=3)])) == 2
+
+
+def test_checker_names_the_first_wrong_layer_and_the_answer_passes():
+    class Wrong(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(3, 96, 11, 4), nn.ReLU(), review.TowerLRN(), nn.MaxPool2d(3, 2),
+                                          nn.Conv2d(96, 256, 3, padding=1, groups=2))
+            self.classifier = nn.Sequential()
+
+        def forward(self, x):
+            return self.classifier(torch.flatten(self.features(x), 1))
+
+    with torch.device("meta"):
+        ref = review.exercise_reference()
+        wrong = check_model(Wrong(), ref, input_size=227)
+        right = check_model(review.exercise_answer(), ref, input_size=227)
+    assert not wrong.ok and "conv2" in wrong.message and wrong.message.rstrip()[-1] in ".)"
+    assert right.ok, right.message
+    torch.manual_seed(0)
+    small_ref = review.exercise_reference(num_classes=10)
+    answer = review.copy_into_answer(review.exercise_answer(num_classes=10), small_ref).eval()
+    x = torch.randn(1, 3, 227, 227)
+    assert torch.allclose(answer(x), small_ref.eval()(x), atol=1e-4)
+
+
+def test_exercise_checks_and_reveals():
+    assert review.check(3, review.TowerLRN(towers=1)).ok
+    assert not review.check(3, nn.LocalResponseNorm(5)).ok
+    assert not review.check(4, nn.Sequential(nn.Conv2d(3, 96, 11, 4))).ok
+    assert "p = 2" in str(review.reveal(1)) and "227" in str(review.reveal(1))
+    assert "307,456" in str(review.reveal(2)) and "614,656" in str(review.reveal(2))  # 256*(48*25)+256, 256*(96*25)+256
+    assert "2,178" in str(review.reveal(5)) and 4 <= len(review.QUESTIONS) <= 6
     with pytest.raises(KeyError):
-        review.ablation_table(Experiment(t.drop(review.BASELINE), hist))
+        review.check(1, None)
 
 
-class _Pictures(torch.utils.data.Dataset):
-    """Eight random 100x100 RGB PIL images in 2 classes, with a settable transform (like ImageNetSubset)."""
-
-    def __init__(self, transform=None):
-        g = torch.Generator().manual_seed(0)
-        self.images = [Image.fromarray(torch.randint(0, 256, (100, 100, 3), generator=g, dtype=torch.uint8).numpy())
-                       for _ in range(8)]
-        self.transform = transform
-
-    def __len__(self):
-        return len(self.images)
-
-    def __getitem__(self, i):
-        img = self.images[i]
-        return (self.transform(img) if self.transform else img), i % 2
+# ------------------------------------------------------------------------------------------------ plan, runs
+def test_plan_tables_have_every_budget_and_run():
+    for table in (RUNS, RECORDED, RACE, SAVE_FIGURES):
+        assert set(table) == set(BUDGETS), table
+    for budget in BUDGETS:
+        assert set(RUNS[budget]) == set(RECORDED[budget]) == {"main", "ablations", "race"}
+        assert set(RACE[budget]["lrs"]) == set(fig1.INITS)
+    assert len(RUNS["study"]["ablations"]["seeds"]) >= 3 and not SAVE_FIGURES["smoke"] and SAVE_FIGURES["study"]
+    assert RUNS["study"]["race"]["model"] == "alexnet_fig1" and RUNS["study"]["race"]["weight_decay"] == 0.0
 
 
-def test_run_ablations_runs_every_variant_with_one_call():
-    from reviewlib.data.augment import crop_size, eval_transform, train_transform
-    from reviewlib.data.files import make_loader
-    size = 80
-    crop = crop_size("alexnet", size)
-    train = make_loader(_Pictures(train_transform("alexnet", size)), 4, train=True, device="cpu")
-    val = make_loader(_Pictures(eval_transform(size, crop=crop)), 4, train=False, device="cpu")
-    plain = review.without_augmentation(train, size, crop)
-    x1, _ = next(iter(plain))
-    x2, _ = next(iter(review.without_augmentation(train, size, crop)))
-    assert x1.shape == (4, 3, crop, crop) and torch.equal(x1, x2)  # no randomness left
-    assert train.dataset.transform is not plain.dataset.transform  # the original loader is untouched
-    exp = review.run_ablations(train, val, recipe_for("alexnet", "smoke", batch_size=4), num_classes=2,
-                               width=0.0625, image_size=size, crop=crop, epochs=1, max_batches=1, progress=False)
-    assert list(exp.table.index) == [review.BASELINE, "no dropout", "no LRN", "non-overlapping pool",
-                                     "one tower, half kernels", "no augmentation"]
-    assert set(exp.histories) == set(exp.table.index)
-    assert exp.table["final_train_loss"].map(math.isfinite).all()
-    assert review.ablation_table(exp).shape[0] == 6
-
-
-def test_experiment_plan_per_budget():
-    smoke, study, paper = (review.experiment_plan(b) for b in ("smoke", "study", "paper"))
-    assert smoke.train_batches == 4 and smoke.ablation_batches <= 2 and smoke.eval_images
-    assert study.train_batches and study.train_epochs <= 8
-    assert paper.train_batches is None and paper.train_epochs == 90
-
-
-# ------------------------------------------------------------------------------------------------ evaluation
-def test_results_table_has_paper_torchvision_and_ours():
-    ours = {"ours, centre": {"top1_error": 0.25, "top5_error": 0.05, "n": 40}}
-    df = review.results_table(ours).set_index("model / protocol")
-    assert df.loc["paper Table 2: 1 CNN, ILSVRC-2012 val", "top-1 error (%)"] == 40.7
-    tv = df.loc["torchvision AlexNet_Weights.IMAGENET1K_V1, centre crop"]
-    assert tv["top-1 error (%)"] == pytest.approx(100 - 56.522) and tv["top-5 error (%)"] == pytest.approx(100 - 79.066)
-    assert df.loc["ours, centre", "top-1 error (%)"] == 25.0 and "40 images" in df.loc["ours, centre", "data"]
-
-
-def test_cached_torchvision_alexnet_never_downloads(tmp_path, monkeypatch):
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    assert review.cached_torchvision_alexnet() is None
-    assert not any(tmp_path.iterdir())
-
-
-def test_filters_and_feature_maps():
-    model = alexnet("paper", num_classes=3, width=0.125, image_size=97)
-    towers = review.first_conv_towers(model)
-    assert [t.shape for t in towers] == [(6, 3, 11, 11), (6, 3, 11, 11)]
-    fig = review.conv1_filter_figure(model, ncols=4)
-    assert isinstance(fig, Figure)
-    tv = alexnet("torchvision", num_classes=3, width=0.125, image_size=96)
-    assert len(review.first_conv_towers(tv)) == 1
-    maps = review.feature_maps(model, torch.randn(3, 97, 97))
-    assert list(maps) == ["conv1", "conv2", "conv3", "conv4", "conv5"]
-    assert maps["conv1"].shape == (12, 22, 22) and maps["conv5"].shape == (32, 4, 4)
-    assert all((m >= 0).all() for m in maps.values())  # after the ReLU
-    assert model.training  # mode restored
-    assert isinstance(review.feature_map_figure(maps, image=torch.rand(3, 97, 97), per_layer=3), Figure)
-    assert isinstance(review.input_size_plot(review.pool5_by_input(range(220, 262)), (227, 258)), Figure)
-
-
-# ------------------------------------------------------------------------------------------------ the exercise
-def test_solution_matches_the_paper_model():
-    with torch.device("meta"):
-        result = check_model(review.solution(), alexnet("paper"), input_size=227)
-        assert result.ok, result.message
-        assert review.solution(num_classes=7)(torch.empty(2, 3, 227, 227)).shape == (2, 7)
-
-
-def test_checker_names_the_first_wrong_layer_of_a_wrong_answer():
-    wrong = review.solution()
-    wrong.features[4] = nn.Conv2d(96, 256, 5, padding=2)  # conv2 without the two towers
-    with torch.device("meta"):
-        wrong = wrong.to("meta")
-        result = check_model(wrong, alexnet("paper"), input_size=227)
-    assert not result.ok and "conv2" in result.message and "params" in result.message
+def test_experiments_end_to_end_in_smoke(smoke, tmp_path):
+    assert set(review.plan(smoke)) == {"main", "ablations", "race"}
+    assert review.recorded(smoke).runs["ablations"].seeds == (0, 1, 2)
+    main = review.main_run(smoke, progress=False)
+    history = main.trained[0].history
+    assert main.trained[0].model is not None and {"val_acc1", "train_acc1"} <= set(history.columns)
+    assert "validation top-1" in review.history_sentence(history)
+    abl = review.ablations(smoke, progress=False)
+    table = review.ablation_table(abl)
+    assert list(table.index) == list(review.ablation_variants()) and "train - val (pp), mean ± sd" in table.columns
+    assert "Without dropout the train - val gap" in review.ablation_sentences(abl)
+    assert isinstance(review.ablation_plot(abl.summary(review.PAPER_MODEL)), Figure)
+    record.save(abl, "alexnet", "ablations", runs=[smoke.runs["ablations"]], folder=tmp_path)
+    back = record.load("alexnet", "ablations", folder=tmp_path)
+    assert {k: pytest.approx(v) for k, v in abl.scores().items()} == back.scores()
+    assert list(back.summary(review.PAPER_MODEL).index) == list(abl.summary(review.PAPER_MODEL).index)
+    crops = review.crop_table(main.trained[0].model, smoke, smoke.runs["main"])
+    assert crops["crops"].tolist() == [1, 10]
+    nb = review.nearest_neighbours(main.trained[0].model, smoke, smoke.runs["main"], queries=2, k=3)
+    assert nb["neighbours"].shape == (2, 3) and 0 <= review.neighbour_agreement(nb) <= 100
+    assert isinstance(review.neighbours_figure(nb), Figure)
+    untrained = review.untrained(smoke, smoke.runs["main"])
+    assert review.filter_change(untrained, untrained) == 0.0
+    assert isinstance(review.filters_figure({"untrained": untrained}), Figure)

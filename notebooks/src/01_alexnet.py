@@ -4,101 +4,104 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (reviewlib)
+#     language: python
+#     name: python3
 # ---
 
 # %% [markdown]
-# # AlexNet (2012): a review with code
+# # AlexNet: *ImageNet Classification with Deep Convolutional Neural Networks* — a review
 #
-# **Paper.** Alex Krizhevsky, Ilya Sutskever, Geoffrey E. Hinton. *ImageNet Classification with Deep Convolutional
+# **Paper.** Alex Krizhevsky, Ilya Sutskever and Geoffrey E. Hinton. *ImageNet Classification with Deep Convolutional
 # Neural Networks.* Advances in Neural Information Processing Systems 25 (NIPS 2012), pp. 1097-1105.
 #
 # **Why it mattered.** A large convolutional network, trained on 1.2 million labelled images on two consumer GPUs,
 # won ILSVRC-2012 with 15.3% top-5 test error against 26.2% for the next entry. It put together what later networks
 # took for granted: ReLU non-linearities, GPU training, heavy data augmentation and dropout in the classifier. VGG
-# and GoogLeNet (notebooks 02 and 03) are answers to the questions it left open.
+# and GoogLeNet (notebooks 03 and 02) are answers to the questions it left open.
 #
 # **Questions this notebook answers.**
-# 1. Where do "60 million parameters and 650,000 neurons" sit, and why must the input size be fixed?
-# 2. Do the paper's numbers (Fig. 2, the 224-pixel input, the two GPUs) add up?
-# 3. How was it trained, and what does each trick (ReLU, LRN, overlapping pooling, dropout, augmentation) buy on a
-#    small subset?
-# 4. How is it tested (10 crops), and what do its first-layer filters look like?
+# 1. Where do "60 million parameters and 650,000 neurons" sit, and do the paper's numbers (Fig. 2, the 224-pixel
+#    input, the two GPUs) add up?
+# 2. How was it trained (Sect. 5), and what does that recipe reach on a small ImageNet subset?
+# 3. What does each trick the paper credits (dropout, augmentation, PCA colour noise, LRN, overlapping pooling, two
+#    GPUs) buy at our budget, and is ReLU really six times faster than tanh (Fig. 1)?
+# 4. How is it tested (10 crops), and what has it learned (Fig. 3's filters, Fig. 4's neighbours)?
 #
-# **Run time.** `smoke` (CI): about 10 s of cells on the 2-core build CPU (35-70 s while it was shared). `study`:
-# **measured 2 minutes** (118 s wall, whole notebook, idle 2-core x86-64 CPU, 128-px crops, tiny-imagenet-10); an
-# earlier study run took 23 minutes while six other jobs shared the two cores. The study runs are cut to fit:
-# main run 5 x 30 batches, Fig. 1 race 2 x 6 x 8 batches, 6 ablation runs of 3 x 10 batches.
+# **This run.** The cell below says which budget is in force (`REVIEWLIB_BUDGET`: `smoke` runs every cell in
+# seconds and its numbers mean nothing, `study` trains small versions of the networks on a 10-class ImageNet subset
+# in minutes, `paper` is the paper's own scale), which device trains and which data it uses.
 
 # %%
 # %matplotlib inline
-import copy
-from dataclasses import asdict
-from pathlib import Path
-
-import matplotlib.pyplot as plt
 import pandas as pd
 import torch
 from IPython.display import display
 from torch import nn
 
-from reviewlib.review.tables import layer_table, layer_totals, param_breakdown, param_shares
-from reviewlib.data.augment import (IMAGENET_EIGVAL, IMAGENET_EIGVEC, crop_size, denormalize, eval_transform,
-                               pca_from_images, train_transform)
-from reviewlib.review.checker import check_model
-from reviewlib.review.claims import claim_table
-from reviewlib.data.files import load_rgb, measure_throughput
 from reviewlib.errors import ConfigError
-from reviewlib.evaluate import evaluate, to_dense
-from reviewlib.experiments import make_loaders, run_experiments
-from reviewlib.review.explorer import alexnet_explorer
+from reviewlib.evaluate import to_dense
+from reviewlib.experiments import record, train_variant
+from reviewlib.experiments.runner import eval_transform
 from reviewlib.nets import alexnet, count_params
-from reviewlib.papers import alexnet as review
-from reviewlib.review.plots import feature_map_plot, param_breakdown_plot, save_figure
-from reviewlib.train.recipes import compare_with_torch_sgd, init_model, paper_recipe, recipe_for
-from reviewlib.session import start_session
-from reviewlib.train.loop import fit
+from reviewlib.papers import alexnet as A
+from reviewlib.review.checker import check_model
+from reviewlib.review.glossary import glossary_markdown
+from reviewlib.review.plots import feature_map_plot, param_breakdown_plot
+from reviewlib.review.report import folded, markdown, pm
+from reviewlib.review.tables import layer_table, layer_totals, macs_total, param_shares
+from reviewlib.review.viewer import activation_viewer
+from reviewlib.study import Study
+from reviewlib.train.recipes import STUDY_TUNING_WHY, paper_recipe
 
 pd.set_option("display.width", 200)
 pd.set_option("display.max_colwidth", 120)
-session = start_session(); session
-
-# %%
-budget = session.budget
-plan = review.experiment_plan(budget)
-SMOKE = budget.name == "smoke"
-SHARED = Path("..").resolve().parent / "shared" / "data"
-print(plan.note)
+study = Study.for_paper("alexnet"); study
 
 # %% [markdown]
-# **Contents.** [1 Architecture](#1-Architecture) (tables, claim check, two GPUs, ReLU, LRN, pooling, explorer,
-# exercise) · [2 Training method](#2-Training-method) · [3 Performance-improvement strategies](#3-Performance-improvement-strategies)
-# · [4 Evaluation](#4-Evaluation) · [5 Summary](#5-Summary)
+# **What this notebook trains**, and how long it will take at the step costs measured just now on this machine: the
+# main run (Section 2), the seven arms of the ablation and Fig. 1's race (Section 3).
+
+# %%
+plan_cost = A.expected_minutes(study, study.device)
+display(folded(plan_cost.reset_index(), ["run", "input", "width", "epochs", "seeds", "s / step", "minutes"],
+               {"run": "the notebook's run (ablations: one row per arm)", **A.PLAN_LEGEND}))
+markdown(f"Training is expected to take about **{plan_cost['minutes'].sum():.1f} minutes** here "
+         f"(`{study.device}`); the evaluation of Section 4 adds well under a minute.")
+
+# %% [markdown]
+# **Contents.** 1 Architecture (layer table, where the parameters sit, torchinfo, the fixed input size, claim
+# check, two GPUs, LRN, overlapping pooling, explorer, build it yourself) · 2 Training method (recipe, cost,
+# augmentation, the main run) · 3 Performance-improvement strategies (the ablations, Fig. 1's race) · 4 Evaluation
+# (10 crops, the paper's tables, Fig. 4's neighbours, Fig. 3's filters, activations) · 5 Summary, glossary,
+# exercises.
 #
-# ## 1 Architecture
+# ## 1. Architecture
 #
-# Five convolutional layers and three fully connected ones (Sect. 3.5, Fig. 2). We build the paper's model (two
-# towers, LRN after conv1 and conv2, overlapping 3x3/2 max-pools) beside torchvision's "one weird trick" variant
-# (one tower, 64-192-384-256-256 kernels, no LRN, adaptive pooling). Both are built on PyTorch's `meta` device:
-# shapes and counts without allocating 60 million weights.
+# Sect. 3.5 and Fig. 2: five convolutional layers and three fully connected ones. conv1 has 96 kernels of 11x11x3
+# with stride 4; conv2 256 of 5x5; conv3 and conv4 384 of 3x3; conv5 256 of 3x3; FC6 and FC7 4,096 units each; FC8
+# a 1000-way softmax. ReLU follows every layer, local response normalisation (LRN) follows conv1 and conv2, and
+# overlapping 3x3 max-pools with stride 2 follow both LRNs and conv5. `reviewlib.nets.alexnet("paper")` builds it
+# from that table, split into two towers as on the paper's two GPUs.
+#
+# The layer table, every layer in forward order at the 227x227 input we build it for (the next cells say why not
+# 224). Measured on PyTorch's meta device: shapes and counts without allocating any weight.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-with torch.device("meta"):
-    paper_model = alexnet("paper")
-    tv_model = alexnet("torchvision")
-paper_table = layer_table(paper_model, 227)
-tv_table = layer_table(tv_model, 224)
-cols = ["name", "kind", "kernel", "stride", "padding", "output", "neurons", "params", "macs", "rf"]
-print("Paper AlexNet: two towers, LRN, overlapping pools; 227x227 input")
-print(paper_table[cols].to_string(index=False))
-print("\ntorchvision AlexNet: one tower, no LRN, adaptive average pool to 6x6; 224x224 input")
-print(tv_table[cols].to_string(index=False))
+paper_model = A.paper_model()
+paper_table = layer_table(paper_model, 227, device="meta")
+folded(paper_table.drop(columns=["path", "out_h", "out_w", "out_c"]), A.LAYER_KEYS,
+       {**A.LAYER_LEGEND, "jump": "distance in input pixels between neighbouring outputs: the product of the strides "
+                                  "so far"}, summary="the full layer table of the paper's AlexNet")
 
 # %%
-display(feature_map_plot(paper_table, title="Paper AlexNet: feature-map size and channels",
-                         save="alexnet_map_sizes"))
-display(param_breakdown_plot(paper_table, save="alexnet_params", title="Paper AlexNet: parameters per layer"))
-plt.close("all")
+feature_map_plot(paper_table, title="Paper AlexNet at 227x227: output side and channels of every layer",
+                 save="alexnet_map_sizes")
+
+# %%
+param_breakdown_plot(paper_table, save="alexnet_params", title="Paper AlexNet: parameters per layer")
 
 # %% [markdown]
 # ### Where the 60 million parameters sit
@@ -108,54 +111,56 @@ plt.close("all")
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for label, table in (("paper", paper_table), ("torchvision", tv_table)):
-    shares = param_shares(table)
-    fc = shares.loc[shares["kind"] == "fc", "share"].sum()
-    print(f"{label:12s} {layer_totals(table)['params']:,} parameters, {fc:.1%} in the FC layers")
-by_layer = param_breakdown(paper_model, by="layer")
-print(by_layer.assign(share=by_layer["share"].map("{:.1%}".format)).to_string(index=False))
+shares = param_shares(paper_table)
+print({k: f"{v:.1%}" for k, v in shares["share"].items()})
+fc_share = shares.loc[shares["kind"] == "fc", "share"].sum()
 fc_macs = paper_table.loc[paper_table["kind"] == "fc", "macs"].sum() / layer_totals(paper_table)["macs"]
-print(f"share of multiply-adds in the FC layers: {fc_macs:.1%}")
+print(f"FC layers: {fc_share:.1%} of the parameters, {fc_macs:.1%} of the multiply-adds")
+
+# %% [markdown]
+# **The same network through torchinfo**, the summary many readers know, beside our layer table: both must count
+# the same parameters.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+summary_text, totals = A.torchinfo_check()
+print(summary_text)
+print(f"torchinfo: {totals['torchinfo']:,} parameters | our layer table: {totals['ours']:,} | "
+      f"{'the same' if totals['agree'] else 'DIFFERENT'}")
 
 # %% [markdown]
 # ### The last feature map fixes the input size
 #
 # FC6 has a weight for each of the 9,216 values of pool5, so the network only accepts inputs whose pool5 map is
-# exactly 6x6x256. Every side of the map changes FC6's size quadratically. Because each layer rounds its output
-# down (floor), a range of input sizes leads to the same 6x6 map, so more than one size is accepted. The issue that
-# asked for this notebook assumed a 256x256 input would fail. It does not: `trace` shows that every input from 227
-# to 258 pixels gives 6x6 at pool5, and 259 is the first that fails.
+# exactly 6x6x256. Because each layer rounds its output size down, a range of input sides leads to the same 6x6 map:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-sizes = review.pool5_by_input(range(200, 301))
-lo, hi = review.accepted_inputs("paper")
-print(f"paper model: every input side from {lo} to {hi} gives a 6x6 pool5 map (floor rounding)")
+sizes = A.pool5_by_input(range(200, 301))
+lo, hi = A.accepted_inputs("paper")
+print(f"paper model: every input side from {lo} to {hi} gives a 6x6 pool5 map")
 print(sizes[sizes["input"].isin([223, 224, 226, 227, 256, 258, 259, 290, 291])].to_string(index=False))
-for side in (227, 259, 291, 323):
+for side in (227, 259, 291):
     with torch.device("meta"):
         m = alexnet("paper", image_size=side)
-    print(f"built for {side}: pool5 {m.avgpool.expected[1]}x{m.avgpool.expected[2]}x256 -> FC6 has "
-          f"{count_params(m.classifier[1]):,} parameters, total {count_params(m):,}")
+    print(f"built for {side}: FC6 has {count_params(m.classifier[1]):,} parameters, total {count_params(m):,}")
 try:
     paper_model(torch.empty(1, 3, 259, 259, device="meta"))
 except ConfigError as err:
     print("\n259x259 into the 227 model -> ConfigError:", err)
 
 # %%
-display(review.input_size_plot(sizes, (lo, hi), save="alexnet_input_range"))
-plt.close("all")
+A.input_size_plot(sizes, (lo, hi), save="alexnet_input_range")
 
 # %% [markdown]
 # Two ways around the fixed size: torchvision's **adaptive average pooling** resizes whatever map arrives to 6x6,
-# and VGG's **dense evaluation** (Sect. 3.2 of the VGG paper) turns FC6 into a 6x6 convolution and FC7/FC8 into
-# 1x1 convolutions, so a larger image gives a map of class scores instead of an error.
+# and VGG's **dense evaluation** turns FC6 into a 6x6 convolution and FC7/FC8 into 1x1 convolutions, so a larger
+# image gives a map of class scores instead of an error.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for side in (224, 259, 320):
-    print(f"torchvision variant, {side}x{side} input -> logits {tuple(tv_model(torch.empty(1, 3, side, side, device='meta')).shape)}")
-small = alexnet("paper", num_classes=10, width=0.125, towers=1).eval()  # to_dense reads one Conv2d's channels
+torch.manual_seed(0)
+small = alexnet("paper", num_classes=10, width=0.125, towers=1).eval()  # one tower: to_dense reads plain convs
 dense = to_dense(small)
 for side in (227, 259, 320):
     print(f"paper model as a fully convolutional net, {side}x{side} input -> class score map "
@@ -164,151 +169,119 @@ for side in (227, 259, 320):
 # %% [markdown]
 # ### Claim check
 #
-# Every architectural number the paper prints, beside ours (computed from the model in the cell). Two known
-# discrepancies: the input side and the conv1 neuron count of Fig. 2.
+# Every architectural number the paper prints, beside ours (computed from the model in this cell), with a verdict.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(claim_table(review.architecture_claims()).to_string(index=False))
+print(A.claims().to_string(index=False))
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(review.neurons_per_layer().to_string(index=False))
+print(A.neurons_per_layer().to_string(index=False))
 print()
-print(review.conv1_candidates().to_string(index=False))
+print(A.conv1_candidates().to_string(index=False))
 
 # %% [markdown]
 # **Reading the tables.**
 # * **Input 224 vs 227.** An 11x11 kernel with stride 4 and no padding on 224 pixels gives (224 - 11)/4 + 1 = 54.25.
 #   The 55x55 maps of Fig. 2 need 227 pixels (or padding; torchvision pads by 2). We build at 227. The "150,528
 #   dimensional" input of Fig. 2 is 224x224x3 as printed.
-# * **253,440 conv1 neurons.** Our conv1 has 55x55x96 = 290,400 outputs. None of the usual explanations gives
-#   253,440: not 224-based arithmetic (54x54x96 = 279,936; 56x56x96 = 301,056), not one tower alone (145,200). An
-#   exhaustive search over h x w x c with sides 40-64 finds only 44x60x96 and 48x55x96, and neither is a shape in
-#   the network. We cannot explain the number, and we do not try to. The other seven layers match exactly.
-#   With 290,400, the total is 659,272, close to the abstract's "650,000". The paper's own list adds up to 622,312.
-# * **60 million** parameters: 60,965,224 (torchvision's variant: 61,100,840). About 96% of them are in the FC
-#   layers, and FC6 alone holds about 62%.
-# * **Two GPUs**: conv2, conv4 and conv5 see only the maps on their own GPU; conv1 and conv3 see all input maps, and
-#   so do the FC layers. This is where the GPUs exchange data.
-# * **2048x augmentation**: (256 - 224)^2 translations x 2 reflections. Counting crop positions exactly gives 33^2 x 2
-#   = 2,178; with our 227 crops it would be 30^2 x 2 = 1,800.
+# * **253,440 conv1 neurons.** Our conv1 has 55x55x96 = 290,400 outputs. None of the usual readings gives 253,440:
+#   not 224-based arithmetic (54x54x96 = 279,936), not one tower alone (145,200). A search over h x w x c with
+#   sides 40-64 finds only shapes that occur nowhere in the network. The other seven layers match exactly; with
+#   290,400 the total is 659,272, close to the abstract's "650,000".
+# * **Two GPUs.** conv2, conv4 and conv5 see only the maps on their own GPU; conv1, conv3 and the FC layers see all
+#   maps of the layer below. That is where the GPUs exchange data.
+# * **2048x augmentation**: (256 - 224)² translations x 2 reflections.
 #
-# ### The two GPUs
+# ### The two GPUs (Sect. 3.2)
 #
-# Each conv layer is split into two towers of half the kernels. `place_towers` puts tower i on device i. The towers'
-# input is sent to each GPU and their outputs are gathered back; with no GPUs, two CPU stand-ins show the same thing.
-# The output must equal the single-device model's.
+# Each conv layer is split into two towers of half the kernels. `place_towers` puts tower i on device i; the input
+# is sent to both and the outputs gathered back. With fewer than two GPUs, two CPU stand-ins show the same thing. The
+# output must equal the single-device model's.
 
 # %%
-devices = review.tower_devices(2)
-demo = review.two_device_demo(alexnet("paper", num_classes=10, width=0.125), torch.randn(2, 3, 227, 227), devices)
-print("devices:", devices)
+torch.manual_seed(0)
+demo = A.two_device_demo(alexnet("paper", num_classes=10, width=0.125), torch.randn(2, 3, 227, 227))
 print("placement:", demo["placement"])
 print(f"output {demo['shape']}, max |two devices - one device| = {demo['max_abs_diff']:.2e}, equal: {demo['equal']}")
 
 # %% [markdown]
-# ### ReLU: Fig. 1 on our data
-#
-# The paper's Fig. 1 shows a four-layer CNN with ReLUs reaching 25% training error on CIFAR-10 **six times faster**
-# than the same network with tanh. It used no regularisation, and each network got its own best learning rate. Here we
-# train our (budget-sized) AlexNet with ReLU and with tanh on the ImageNet subset, with the same recipe, no dropout,
-# no weight decay and no learning-rate drops. We measure the epochs each needs to reach a training error both reach.
-# An "epoch" here is `plan.race_batches` batches, so the curve has more points than our time allows full epochs.
-
-# %%
-train_loader, val_loader, source = make_loaders("alexnet", budget)
-recipe = recipe_for("alexnet", budget)
-crop = crop_size("alexnet", budget.image_size)
-num_classes = len(train_loader.dataset.wnids)
-print(f"{source.description}: {len(train_loader.dataset)} training / {len(val_loader.dataset)} validation images, "
-      f"{num_classes} classes, {crop}x{crop} crops")
-race_recipe = recipe.with_(weight_decay=0.0, max_reductions=0)
-race = run_experiments(review.activation_variants(num_classes, budget.width, crop), train_loader, val_loader,
-                       race_recipe, epochs=plan.race_epochs, max_batches=plan.race_batches)
-race_table, target = review.activation_race(race.histories)
-print(f"target training error: {target:.1f}% (the highest final error of the two runs, a level both reach)")
-race_table
-
-# %%
-display(review.race_plot(race.histories, target, save=None if SMOKE else "alexnet_relu_tanh",
-                         unit=f"epoch of {plan.race_batches} batches"))
-plt.close("all")
-
-# %% [markdown]
-# **What we found.** In the study run recorded on 2026-11-29 (one seed, 48 steps, a shared learning rate of 0.02,
-# Kaiming initialisation, 130-px crops), **tanh got there first**. It reached the common level (81.8% training
-# error) after 2 chunks of 8 batches; ReLU needed 6. That is the opposite of Fig. 1. We have not tested why.
-# Possible reasons: the race ends far above the paper's 25% error, in the first few dozen steps, before tanh units
-# saturate; the learning rate and the initialisation were tuned for ReLU nets; and the paper tuned the learning rate
-# for each network. Read the table above, not this paragraph, for the run you just made. In the smoke budget both
-# runs are still at chance.
-#
-# ### Local response normalisation
-#
-# $b^i_{x,y} = a^i_{x,y} \big/ \big(k + \alpha \sum_{j=\max(0,i-n/2)}^{\min(N-1,i+n/2)} (a^j_{x,y})^2\big)^\beta$
-# with $k=2$, $n=5$, $\alpha=10^{-4}$, $\beta=0.75$ (Sect. 3.3), a form of lateral inhibition between neighbouring
-# kernel maps. **Pitfall:** `torch.nn.LocalResponseNorm` divides $\alpha$ by $n$ (it uses the mean of the squares,
-# not the sum), and its default $k$ is 1. Passing the paper's constants unchanged normalises 5 times more weakly.
-# Below, the hand-written loop of `reviewlib.nets.scratch` is the reference.
-
-# %%
-review.lrn_check()
-
-# %% [markdown]
-# ### Overlapping pooling
-#
-# Pooling windows of $z=3$ placed $s=2$ apart overlap (Sect. 3.4), against the traditional $z=s=2$. At 227 pixels
-# both give the same map sizes (55 -> 27 -> 13 -> 6), so the paper's comparison changes only the overlap. At our
-# budgets' smaller crops the two differ: at the smoke budget's 97 pixels z=s=2 leaves a 2x2 pool5 map (FC6 four times
-# larger), at the study budget's 130 pixels 3x3 instead of 2x2. Keep this in mind when
-# reading the ablation.
+# Sect. 3.2 compares the two-GPU net with a net of **half the kernels in conv1-conv4** on one GPU; its footnote adds
+# that the last convolutional layer and the FC layers keep their full size, "so that the two nets have approximately
+# the same number of parameters". `alexnet("paper", one_gpu=True)` builds that net; Section 3 trains it.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-for side in (227, 97):
-    print(f"input {side}x{side}")
-    print(review.pooling_comparison(side).to_string(index=False))
+with torch.device("meta"):
+    two, one = alexnet("paper"), alexnet("paper", one_gpu=True)
+t1 = layer_table(one, 227, device="meta").set_index("name")
+t2 = paper_table.set_index("name")
+print(pd.DataFrame({"two GPUs": t2.loc[["conv1", "conv2", "conv3", "conv4", "conv5", "fc6"], "output"],
+                    "one GPU": t1.loc[["conv1", "conv2", "conv3", "conv4", "conv5", "fc6"], "output"]}).to_string())
+print(f"parameters: two GPUs {count_params(two):,} | one GPU {count_params(one):,} ({count_params(one) / count_params(two):.1%})")
+print(f"multiply-adds: two GPUs {macs_total(two, 227):,} | one GPU {macs_total(one, 227):,}")
+
+# %% [markdown]
+# ### Local response normalisation (Sect. 3.3)
+#
+# Each activation is divided by (k + α Σ a²)^β, the sum running over n = 5 neighbouring maps at the same position,
+# with k = 2, α = 10⁻⁴, β = 0.75. PyTorch's `nn.LocalResponseNorm` divides α by n, so passing the paper's 10⁻⁴
+# gives a different layer. Compared with the paper's formula, written out as a loop:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(A.lrn_check().to_string(index=False))
+
+# %% [markdown]
+# ### Overlapping pooling (Sect. 3.4)
+#
+# Pools of side z = 3 with stride s = 2 overlap; the paper reports 0.4% / 0.3% lower top-1 / top-5 error than with
+# z = s = 2, which gives the same output sizes here. Section 3 trains both.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(A.pooling_comparison().to_string(index=False))
 
 # %% [markdown]
 # ### Explorer
 #
-# Change any layer and see the table, the totals and the size plot. An impossible setting shows the error text
-# instead of a traceback.
+# Change each conv's channels, kernel, stride and padding, the pooling window and stride, the FC widths and the
+# input size. The totals, the layer table and the feature-map plot update live; an impossible setting shows the
+# error instead. The channel sliders of the two-tower layers step by 2: each GPU holds half of the kernels.
 
 # %%
-alexnet_explorer().widget()
+explorer = A.explorer()
+explorer.widget()
 
 # %% [markdown]
-# The same logic, driven from Python. A stride-8 conv1 shrinks everything after it. A 64-pixel input runs out of map
-# before pool5.
+# The same logic driven from Python (what the widget calls on every change):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-explorer = alexnet_explorer()
-print("paper:          ", explorer.state.summary)
-print("conv1_stride=8: ", explorer.update(conv1_stride=8).summary)
-print("image_size=64:  ", explorer.update(conv1_stride=4, image_size=64).summary)
-print("fc6=fc7=2048:   ", explorer.update(image_size=227, fc6=2048, fc7=2048).summary)
+for line in A.explorer_lines([dict(conv1_channels=64), dict(image_size=224), dict(image_size=259),
+                              dict(image_size=227, pool_kernel=2), dict(fc6=1024, fc7=1024), dict(conv2_channels=255),
+                              dict(conv2_channels=256, image_size=32)]):
+    print(line)
 
 # %% [markdown]
 # ### Build it yourself
 #
-# Fill in the paper's AlexNet in plain PyTorch (227x227 input, 1000 classes). Hints: the two towers of conv2, conv4
-# and conv5 are `groups=2`; use the paper's LRN constants and remember the pitfall above. Run the checker. It names
-# the first layer that differs from ours. The answer is `reviewlib.papers.alexnet.solution()`. Try before you read
-# its source.
+# Write the paper's AlexNet in plain PyTorch: the two towers become `groups=2` in conv2, conv4 and conv5 (each half
+# of the kernels sees only its half of the maps), the LRN is applied to each tower's maps separately (the paper ran
+# it on each GPU), and FC6 reads 6x6x256 values. Fill in the scaffold, then run the checker: it compares your model
+# with `alexnet("paper")` layer by layer and names the first layer that differs.
 
 # %%
 class MyAlexNet(nn.Module):
-    def __init__(self, num_classes=1000):
+    def __init__(self, num_classes: int = 1000):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(3, 96, kernel_size=11, stride=4), nn.ReLU(inplace=True),
-            # TODO: LRN, pool1, conv2 (groups=2), LRN, pool2, conv3, conv4 (groups=2), conv5 (groups=2), pool5
+            # TODO: LRN, pool, conv2 (groups=2), LRN, pool, conv3, conv4 (groups=2), conv5 (groups=2), pool
         )
         self.classifier = nn.Sequential(
-            # TODO: Dropout, FC6 (9216 -> 4096), ReLU, Dropout, FC7, ReLU, FC8
+            # TODO: Dropout, FC-4096, ReLU, Dropout, FC-4096, ReLU, FC-num_classes
         )
 
     def forward(self, x):
@@ -317,259 +290,318 @@ class MyAlexNet(nn.Module):
 
 # NBVAL_CHECK_OUTPUT
 with torch.device("meta"):
-    result = check_model(MyAlexNet(), alexnet("paper"), input_size=227)
-print(result.message)
+    print(check_model(MyAlexNet(), A.exercise_reference(), input_size=227))
+
+# %% [markdown]
+# <details><summary>Answer (click)</summary>
+#
+# `A.exercise_answer()` builds it (`A.PaperAlexNet`, with `A.TowerLRN` for the per-tower LRN); read its source with
+# `A.PaperAlexNet??`. The checker on it is the next cell.
+# </details>
 
 # %%
 # NBVAL_CHECK_OUTPUT
 with torch.device("meta"):
-    print("solution():", check_model(review.solution(), alexnet("paper"), input_size=227).message)
-# import inspect; print(inspect.getsource(review._PaperAlexNet))   # the answer, when you are ready
+    print(check_model(A.exercise_answer(), A.exercise_reference(), input_size=227))
 
 # %% [markdown]
-# ## 2 Training method
+# ## 2. Training method
 #
-# The recipe as the paper states it (Sect. 5), and as this budget runs it.
+# Sect. 5's recipe as data: stochastic gradient descent with batch 128, momentum 0.9, weight decay 0.0005; weights
+# from N(0, 0.01), biases 1 in conv2, conv4, conv5 and the FC layers and 0 elsewhere; learning rate 0.01, divided by
+# 10 when the validation error stopped improving (three times); about 90 epochs. Sect. 4.2: dropout 0.5 in FC6 and
+# FC7. Sect. 4.1: random 224 crops of the 256x256 image and their mirror images, and PCA colour noise.
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(pd.Series(asdict(paper_recipe("alexnet"))).drop("notes").to_string())
-print(paper_recipe("alexnet").notes)
-
-# %%
-print(f"budget {budget.name}: " + ", ".join(f"{k}={v}" for k, v in asdict(recipe).items() if k != "notes"))
-print(recipe.notes)
+paper = paper_recipe("alexnet")
+print(pd.Series({k: getattr(paper, k) for k in ("batch_size", "lr", "momentum", "weight_decay", "schedule", "gamma",
+                                                "max_reductions", "epochs", "init")}).to_string())
 
 # %% [markdown]
-# **The update rule (Sect. 5):** $v \leftarrow 0.9\,v - 0.0005\,\epsilon\,w - \epsilon\,\langle \partial L/\partial
-# w\rangle$, $w \leftarrow w + v$. `torch.optim.SGD(momentum=0.9, weight_decay=5e-4)` keeps the learning rate
-# $\epsilon$ outside the velocity: $b \leftarrow 0.9\,b + g + 0.0005\,w$, $w \leftarrow w - \epsilon\,b$. While
-# $\epsilon$ is constant, $v = -\epsilon b$ and the two are identical. When $\epsilon$ drops by 10, torch applies the
-# new rate to the whole accumulated velocity at once, while the paper applies it only to new gradients. The weights
-# part for a few steps, until the old velocity has decayed.
+# ### What it cost
+#
+# Sect. 5: "five to six days on two NVIDIA GTX 580 3GB GPUs" for 90 epochs of 1.2 million images. In multiply-adds
+# (forward + backward ≈ 3x forward):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-sgd = compare_with_torch_sgd([0.01] * 5 + [0.001] * 5)
-print(sgd.to_string(index=False, formatters={"max_abs_diff": "{:.2e}".format}))
+fwd = macs_total(paper_model, 227)
+total = 3 * fwd * 1.2e6 * 90
+print(f"forward pass: {fwd / 1e6:,.0f} M multiply-adds per image; training: {total:.2e} multiply-adds")
+for days in (5, 6):
+    print(f"{days} days on 2 GPUs: {total / (days * 86400) / 2 / 1e9:,.0f} G multiply-adds per second per GPU "
+          f"(a GTX 580's peak: about 790 G)")
+
+# %% [markdown]
+# **Our recipe at this budget.** Our main run keeps the paper's net (two towers, LRN, overlapping pools, dropout)
+# and its augmentation, on a 10-class subset at a smaller width and input:
+
+# %%
+main_run = study.runs["main"]
+print(f"main run: {main_run.model}, width {main_run.width}, {main_run.image_size}-px crops of {main_run.resize}-px "
+      f"images, {main_run.epochs} epochs, batch {study.batch_size}")
+print("why:", STUDY_TUNING_WHY["alexnet"])
+pd.Series({k: getattr(main_run.recipe, k) for k in ("batch_size", "lr", "momentum", "weight_decay", "schedule",
+                                                    "epochs", "init")})
+
+# %% [markdown]
+# ### Data augmentation (Sect. 4.1)
+#
+# Top row: random crops with their mirror images and PCA colour noise, as the training transform draws them.
+# Bottom row: the centre crop shifted along each principal component of the RGB colours, exaggerated ten times so
+# the colour directions show (the noise the paper adds is a tenth of that).
+
+# %%
+photo, photo_name, real_photo = A.training_photo(study, main_run)
+A.augmentation_figure(photo, save="alexnet_augmentation" if real_photo else None)
+
+# %% [markdown]
+# ### The main run
+#
+# The paper model trains with the recipe above on the data in the header: watch the progress bar (epoch, batch and
+# the time left) and the curves.
+
+# %%
+main = train_variant(study, main_run, keep_model=True, live_plot=True)
+history, model = main.history, main.model.eval()
+
+# %%
+recorded_main = record.load("alexnet", "main")
+A.curves_figure(history, recorded_main, save="alexnet_training" if A.save_figures(study) else None)
+
+# %%
+markdown(A.history_sentence(history, recorded_main))
+
+# %% [markdown]
+# What to look for: the training accuracy is measured on augmented crops with dropout on, so it can sit below the
+# validation accuracy for a long time without any sign of overfitting; the validation curve climbs fastest early
+# and again near the end, as the learning rate falls.
+#
+# ## 3. Performance-improvement strategies
+#
+# The paper credits each of its tricks with a gain. We remove one at a time from the paper model and train every
+# arm with the same data, recipe and seeds:
+#
+# - **dropout** (Sect. 4.2: without it the net "exhibits substantial overfitting"; read the train - val gap);
+# - **augmentation**: crops and flips (Sect. 4.1), and **PCA colour noise** on its own (over 1% top-1);
+# - **LRN** (Sect. 3.3: 1.4% / 1.2% top-1 / top-5);
+# - **overlapping pooling** (Sect. 3.4: 0.4% / 0.3%);
+# - **the one-GPU net** (Sect. 3.2: half the kernels in conv1-conv4; the two-GPU net is 1.7% / 1.2% better).
+
+# %%
+abl_run = study.runs["ablations"]
+markdown(f"To fit seven arms x {len(abl_run.seeds)} seeds beside the main run, the ablation nets are smaller than "
+         f"the main run's: width {abl_run.width}, {abl_run.image_size}-pixel crops of {abl_run.resize}-pixel images "
+         f"(every pool keeps the paper's map arithmetic), {abl_run.epochs} epochs each.")
+
+# %%
+abl = A.ablations(study)
+abl_table = A.ablation_table(abl)
+folded(abl_table.reset_index(), ["variant", "val top-1 (%), mean ± sd", "train - val (pp), mean ± sd",
+                                 "vs baseline (pp) ± se", "verdict"],
+       {"variant": "the arm: the paper model with one trick removed ('baseline': all tricks)", **A.ABLATION_LEGEND},
+       summary="with the paper's numbers")
+
+# %%
+A.ablation_plot(abl.summary(A.PAPER_MODEL), save="alexnet_ablations" if A.save_figures(study) else None)
+
+# %%
+markdown(A.ablation_sentences(abl))
+
+# %% [markdown]
+# A verdict of "within noise at this budget" means the difference is smaller than the seeds' scatter lets us call;
+# the paper's differences are a point or two of error on 50,000 validation images, ours are measured on 500 (one
+# image is 0.2 points). Dropout and augmentation are regularisers: they pay off when a run is long enough to
+# overfit, and in a short run they can cost accuracy instead.
+
+# %%
+recorded_abl = record.load("alexnet", "ablations")
+if recorded_abl is not None:
+    display(markdown("**Recorded run** (the same arms, trained longer, more seeds):"))
+    display(A.ablation_table(recorded_abl))
+
+# %% [markdown]
+# ### Fig. 1: ReLU against tanh, in its own setting
+#
+# Fig. 1: "A four-layer convolutional neural network with ReLUs (solid line) reaches a 25% training error rate on
+# CIFAR-10 six times faster than an equivalent network with tanh neurons (dashed line). The learning rates for each
+# network were chosen independently to make training as fast as possible. No regularization of any kind was
+# employed." So the race is run on that small net, not on AlexNet: three 5x5 convolutions (32, 32, 64 maps), each
+# followed by a 3x3/2 max-pool, and one linear layer, on 32x32 images. **LRN is removed** along with every other
+# regulariser (no dropout, no weight decay, no augmentation), the learning rate is constant, and each activation
+# gets a short learning-rate sweep whose fastest run is its entry. The data is CIFAR-10 when it is on disk or can be
+# downloaded, else our ImageNet subset shrunk to 32x32.
+#
+# How the net is fed and started decides how wide its pre-activations begin, and a tanh is only fast in its linear
+# range. So the race runs from two starting points:
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print("identical while lr is constant:", bool((sgd.loc[sgd["lr"] == 0.01, "max_abs_diff"] < 1e-12).all()))
-print("differ after the lr drop:      ", bool((sgd.loc[sgd["lr"] == 0.001, "max_abs_diff"] > 1e-9).all()))
+print(pd.Series(A.race.INITS).to_string())
+
+# %%
+race_settings = A.race_settings(study)
+race_data = A.race.race_data(study, race_settings["per_class"], download=race_settings["download"])
+markdown(f"Race data: {race_data.description}; batch {race_settings['batch_size']}; learning rates tried: "
+         + "; ".join(f"{init} start {', '.join(f'{lr:g}' for lr in lrs)}" for init, lrs in race_settings["lrs"].items())
+         + f"; at most {study.runs['race'].epochs} epochs a run.")
+
+# %%
+race_runs = A.race.race(study, study.runs["race"], race_data, race_settings["lrs"],
+                        batch_size=race_settings["batch_size"])
+folded(A.race.race_table(race_runs), ["init", "ReLU: best lr", "ReLU: epochs", "tanh: best lr", "tanh: epochs",
+                                      "tanh / ReLU, own rates"], A.race.RACE_LEGEND, summary="with tanh at ReLU's rate")
+
+# %%
+A.race_figure(A.race.curves(race_runs), save="alexnet_relu_tanh" if A.save_figures(study) else None)
+
+# %%
+markdown(A.race_sentences(race_runs))
 
 # %% [markdown]
-# ### Augmentation on a real image
-#
-# Sect. 4.1: rescale the short side to 256 and take the central 256x256 square (Sect. 2), then random 224x224 crops
-# with horizontal reflections, and PCA colour noise: add $[\mathbf p_1, \mathbf p_2, \mathbf p_3][\alpha_1\lambda_1,
-# \alpha_2\lambda_2, \alpha_3\lambda_3]^T$ to every pixel, $\alpha_i \sim N(0, 0.1)$, redrawn each time the image is
-# used. Shown at the paper's sizes on one photo; training uses the same steps scaled to the budget.
+# **Why the ratio depends on the start.** The width of each layer's pre-activations at the start of training, and
+# the share of units a tanh there would hold saturated (|tanh| > 0.99, where its gradient is below 0.02), measured
+# on the race's training images:
 
 # %%
-photos = sorted((SHARED / "imagenet-samples").glob("*.JPEG")) if (SHARED / "imagenet-samples").exists() else []
-photo_path = next((p for p in photos if "goldfish" in p.name), photos[0] if photos else
-                  train_loader.dataset.samples[0][0])
-photo = load_rgb(photo_path)
-print(f"image: {Path(photo_path).name}, {photo.size[0]}x{photo.size[1]}")
-torch.manual_seed(0)
-aug = train_transform("alexnet", 224, variant="torchvision")
-views = [aug(photo) for _ in range(6)]
-fig, axes = plt.subplots(1, 7, figsize=(14, 2.4))
-axes[0].imshow(denormalize(eval_transform(224, crop=256)(photo)).permute(1, 2, 0))
-axes[0].set_title("256x256 centre square", fontsize=8)
-for ax, v in zip(axes[1:], views):
-    ax.imshow(denormalize(v).permute(1, 2, 0))
-    ax.set_title("crop + flip + PCA", fontsize=8)
-for ax in axes:
-    ax.set_axis_off()
-save_figure(fig, "alexnet_augmentation")
-plt.show()
+spread = A.race.start_spread(race_data, study.runs["race"])
+display(spread.round(3))
+markdown(A.race_reading(race_runs, spread))
 
 # %% [markdown]
-# The colour noise is small at $\sigma = 0.1$. Below, the same image is shifted along each principal component by
-# $\pm 3\sigma$ ten times exaggerated, so the directions become visible. The eigenvalues/eigenvectors are those of
-# our training pixels, next to the ImageNet values most reimplementations use.
+# ## 4. Evaluation
+#
+# ### Ten crops (Sect. 4.1)
+#
+# At test time the paper averaged the softmax over ten 224x224 patches: the four corners and the centre, and their
+# mirror images. Our trained main-run model, one centre crop against the ten patches:
 
 # %%
-raw_train = copy.copy(train_loader.dataset)
-raw_train.transform = None
-eigval, eigvec = pca_from_images(raw_train, max_images=200)
-print(pd.DataFrame({"our eigenvalue": eigval.numpy().round(4), "ImageNet eigenvalue": IMAGENET_EIGVAL}).to_string())
-print("our eigenvectors (columns):\n", eigvec.numpy().round(3))
-print("ImageNet eigenvectors (columns):\n", torch.tensor(IMAGENET_EIGVEC).numpy())
-base = eval_transform(224, crop=224)(photo)
-img01 = denormalize(base)
-fig, axes = plt.subplots(1, 7, figsize=(14, 2.4))
-axes[0].imshow(img01.permute(1, 2, 0))
-axes[0].set_title("original", fontsize=8)
-for i in range(3):
-    for j, sign in enumerate((-1, 1)):
-        alpha = torch.zeros(3)
-        alpha[i] = sign * 3 * 0.1 * 10
-        shift = eigvec @ (alpha * eigval)
-        ax = axes[1 + 2 * i + j]
-        ax.imshow((img01 + shift[:, None, None]).clamp(0, 1).permute(1, 2, 0))
-        ax.set_title(f"PC{i + 1} {'-' if sign < 0 else '+'}3 sigma x10", fontsize=8)
-for ax in axes:
-    ax.set_axis_off()
-plt.show()
+crops = A.crop_table(model, study, main_run)
+display(crops.round(2))
+c, t = crops.iloc[0], crops.iloc[1]
+markdown(f"On {int(c['images'])} validation images the ten crops give {t['top-1 error (%)']:.1f}% top-1 error "
+         f"against {c['top-1 error (%)']:.1f}% for the centre crop ({t['top-1 error (%)'] - c['top-1 error (%)']:+.1f} "
+         f"points), at ten times the test compute.")
 
 # %% [markdown]
-# **"Computationally free".** The paper generated the augmented images in Python on the CPU while the GPU trained on
-# the previous batch. `make_loader` does the same with DataLoader workers. Below: how fast the loader delivers images
-# against how fast the model trains on them. On a GPU the model is much faster, and the workers must keep up.
+# The paper's Tables 1-2 and torchvision's reported numbers (from its weights' metadata, nothing downloaded) beside
+# ours. Theirs are on 1000 classes, ours on 10: the rows share a protocol, not a scale.
 
 # %%
-model = alexnet("paper", num_classes=num_classes, width=budget.width, image_size=crop)
-tp = measure_throughput(train_loader, model, batches=2 if SMOKE else 8)
-print(f"loader: {tp['loader_images_per_s']:.0f} images/s ({tp['num_workers']} workers); "
-      f"training step: {tp['train_images_per_s']:.0f} images/s on {tp['device']}; "
-      f"{'the loader is the bottleneck' if tp['starved'] else 'the loader keeps up'}")
+A.results_table(crops, label="ours (main run)")
 
 # %% [markdown]
-# ### A training run at this budget
+# ### Fig. 4: neighbours in the last hidden layer
 #
-# Our study recipe changes three things from the paper, each stated in the recipe notes above: the learning rate
-# (0.02 for batch 64), Kaiming initialisation (at 1/4 width the paper's N(0, 0.01) does not start learning within
-# a few epochs), and the plateau patience.
+# Fig. 4 (right) takes a few test images and shows the training images whose FC7 activation vectors are nearest in
+# Euclidean distance: if the vectors are good features, the neighbours show the same object even where the pixels
+# differ. Green frames: the query's class; red: another class.
 
 # %%
-init_model(model, recipe)
-history = fit(model, train_loader, val_loader, recipe, epochs=plan.train_epochs, max_batches=plan.train_batches,
-              live_plot=True)
-history
+neighbours = A.nearest_neighbours(model, study, main_run)
+A.neighbours_figure(neighbours, save="alexnet_neighbours" if A.save_figures(study) else None)
 
 # %%
-if not SMOKE:
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.2))
-    a.plot(history.epoch, history.train_loss, "o-", label="train")
-    a.plot(history.epoch, history.val_loss, "o-", label="val")
-    a.set(xlabel="epoch", ylabel="loss")
-    b.plot(history.epoch, history.train_acc1, "o-", label="train top-1")
-    b.plot(history.epoch, history.val_acc1, "o-", label="val top-1")
-    b.set(xlabel="epoch", ylabel="accuracy (%)")
-    for ax in (a, b):
-        ax.legend()
-    save_figure(fig, "alexnet_training")
-    plt.close(fig)
+markdown(f"{A.neighbour_agreement(neighbours):.0f}% of the {neighbours['neighbours'].numel()} neighbours belong to "
+         f"their query's class (one in {len(neighbours['train'].wnids)} would by chance).")
 
 # %% [markdown]
-# ## 3 Performance-improvement strategies
+# ### Fig. 3: what the first layer learned
 #
-# Each trick the paper credits is removed once, with one helper (`review.run_ablations`, a loop over
-# `reviewlib.experiments.run_experiments`). Every variant gets the same data, recipe, seed and number of steps.
+# The paper's 96 conv1 filters show oriented edges and colour blobs, the first GPU's mostly colour-agnostic and the
+# second's mostly colour-specific. Ours before training (as the initialisation drew them) and after the main run:
 
 # %%
-ablations = review.run_ablations(train_loader, val_loader, recipe, num_classes=num_classes, width=budget.width,
-                                 image_size=budget.image_size, crop=crop, epochs=plan.ablation_epochs,
-                                 max_batches=plan.ablation_batches)
-ablation = review.ablation_table(ablations)
-ablation
+untrained = A.untrained(study, main_run)
+A.filters_figure({"untrained": untrained, "trained": model},
+                 save="alexnet_conv1_filters" if A.save_figures(study) else None)
 
 # %%
-curves = ablations.curves("val_acc1")
-fig, ax = plt.subplots(figsize=(7, 3.4))
-curves.plot(ax=ax, marker="o")
-ax.set(xlabel=f"epoch ({plan.ablation_batches} batches)", ylabel="val top-1 (%)", title="Ablations")
-if not SMOKE:
-    save_figure(fig, "alexnet_ablations")
-plt.show()
+moved = A.filter_change(untrained, model)
+markdown(f"Training moved conv1's weights by {moved:.0%} of their initial size: "
+         + ("the trained filters are still mostly their initial noise, as a short run on small images moves the "
+            "first layer least." if moved < 0.5 else
+            "far enough that the trained filters no longer look like the random ones; compare their structure with "
+            "the paper's edges and colour blobs."))
+
+# %%
+pretrained = A.cached_torchvision_alexnet()
+if pretrained is not None:  # torchvision's ImageNet weights, when they are already on this machine
+    display(A.filters_figure({"torchvision AlexNet, trained on ImageNet": pretrained}))
 
 # %% [markdown]
-# **Reading the ablation.** The paper's gains are differences of 0.4-1.7 points of top-1 error on 50,000 validation
-# images of 1000 classes, after 90 epochs. Ours come from 30 steps per variant, scored on 500 images of 10 classes
-# (one image is 0.2 points), with one seed. In the study run recorded on 2026-11-29:
-# * **No dropout was 6 points *better*** after 30 steps (25.4% vs 19.2% top-1). This does not contradict the paper.
-#   Sect. 4.2 says dropout "roughly doubles the number of iterations required to converge", and 30 steps is far from
-#   convergence.
-# * **No overfitting was visible yet.** Every train-minus-val gap was negative: training accuracy is measured with
-#   dropout and augmentation on, and the nets are far from fitting their data. The case for dropout and augmentation
-#   (1.2M images are too few for 60M weights without them) needs runs long enough to overfit, which the paper budget
-#   is for.
-# * The other differences (LRN +9.2, overlapping pooling +4.8, two towers +9.2, augmentation -1.4 points) come
-#   from 30 steps and one seed, with two variants still at chance (10%): one seed cannot separate them from noise. We can show large effects and, with longer runs, the direction of
-#   overfitting. We cannot show the paper's 0.4-point overlapping-pool gain or LRN's 1.4 points. Later work, VGG
-#   included, found that LRN does not help.
-# * At our 130-pixel study crops (97 in smoke) the non-overlapping variant has a larger FC6 (see the pooling table). The one-tower variant
-#   follows Sect. 3.2: half the conv kernels on one GPU, the same FC widths.
+# ### Activations of the trained net
 #
-# ## 4 Evaluation
-#
-# The paper averages the softmax over 10 patches: four corners and the centre, and their reflections (Sect. 4.1).
-# Below: centre crop vs 10 crops on the subset's validation split, beside the paper's tables and torchvision's
-# reported accuracy. With 10 classes, top-5 error is nearly meaningless: chance alone gets 50%. In the study run
-# recorded on 2026-11-29 the main model, after its 150 steps, was still close to chance (87.8% top-1 error with
-# either protocol; 10 crops lowered top-5 error from 46.6% to 45.8%): 10 crops help a model that has learned
-# something, so train longer (benchmarks/time_to_accuracy.py reaches 60% in under 4 minutes) to see the effect. The
-# comparison with the paper's numbers is about the protocol only: 10 classes at 130 pixels are a different task from
-# 1000 classes at 224.
+# Pick a validation image and see what every conv stage of the trained net makes of it (the most active maps per
+# stage), and its top-5 predictions.
 
 # %%
-val_raw = copy.copy(val_loader.dataset)
-val_raw.transform = None
-ours = {f"ours ({budget.name}), {name}": evaluate(model, val_raw, protocol=protocol, image_size=crop,
-                                                  scales=(budget.resize_size,), max_images=plan.eval_images)
-        for name, protocol in (("centre crop", "center"), ("10 crops", "10crop"))}
-review.results_table(ours)
+val_store = A.split_store(study, main_run, "val")
+activation_viewer(model, val_store.images, val_store.labels.tolist(), eval_transform(main_run),
+                  list(val_store.class_names))
 
 # %% [markdown]
-# ### Conv1 filters (Fig. 3)
-#
-# In the paper, the 48 filters of GPU 1 came out largely colour-agnostic and those of GPU 2 largely colour-specific.
-# Ours come from a short run at 1/4 width (1/8 in smoke). After the study run's 150 steps they still looked like
-# random noise; the paper's oriented edges and colour blobs came from 90 epochs on 1.2M images. torchvision's pretrained filters
-# are shown only when its weight file is already cached (this notebook never downloads).
+# ## 5. Summary
 
 # %%
-display(review.conv1_filter_figure(model, title=f"our conv1 ({budget.name})",
-                                   save=None if SMOKE else "alexnet_conv1_filters"))
-pretrained = review.cached_torchvision_alexnet()
-if pretrained is not None:
-    display(review.conv1_filter_figure(pretrained, title="torchvision pretrained conv1 (one tower)",
-                                       save="alexnet_conv1_filters_torchvision"))
-else:
-    print(f"torchvision's AlexNet weights are not cached under {torch.hub.get_dir()}; skipped (no download)")
-plt.close("all")
+claim_rows = A.claims()
+verdicts = abl.summary(A.PAPER_MODEL)["verdict"].drop(A.PAPER_MODEL)
+race_first = A.race.race_summary(race_runs).groupby("init", sort=False).first()
+markdown("\n".join([
+    f"1. **Architecture.** {layer_totals(paper_table)['params']:,} parameters ({fc_share:.0%} in the FC layers) "
+    f"and {layer_totals(paper_table)['neurons']:,} neurons; {(claim_rows['verdict'] != 'differs').sum()} of "
+    f"{len(claim_rows)} claims match or round, the two that differ are the 224 input (55x55 maps need 227) and "
+    f"Fig. 2's conv1 count.",
+    f"2. **Training.** SGD with momentum and weight decay, lr /10 on plateaus, dropout, crops + flips + PCA colour "
+    f"noise, 90 epochs in five to six days on two GPUs. Our paper model reached {history['val_acc1'].iloc[-1]:.1f}% "
+    f"top-1 on 10 classes in {len(history)} epochs.",
+    "3. **Strategies at our budget.** " + "; ".join(f"{k}: *{v}*" for k, v in verdicts.items()) + ". Fig. 1's race, "
+    "tanh / ReLU epochs at each one's best rate: " + "; ".join(
+        f"{init} start {A.race.ratio_text(r['tanh epochs'], r['relu epochs'], r['tanh ran'])}"
+        for init, r in race_first.iterrows()) + f" (the paper: {A.race.PAPER_RATIO:g}).",
+    f"4. **Evaluation.** Ten crops changed the top-1 error by {t['top-1 error (%)'] - c['top-1 error (%)']:+.1f} "
+    f"points against one centre crop; {A.neighbour_agreement(neighbours):.0f}% of Fig. 4's neighbours share their "
+    f"query's class.",
+]))
 
 # %% [markdown]
-# ### Feature maps of a real photo
-#
-# The eight most active maps of conv1..conv5 for the photo above, as our trained model sees it at its input size.
+# ### Glossary (용어집)
 
 # %%
-x = eval_transform(budget.image_size, crop=crop)(photo)
-maps = review.feature_maps(model, x)
-display(review.feature_map_figure(maps, image=denormalize(x), save=None if SMOKE else "alexnet_photo_maps"))
-plt.close("all")
+markdown(glossary_markdown("alexnet"))
 
 # %% [markdown]
-# ## 5 Summary
-#
-# 1. **60M parameters, 650K neurons.** We compute 60,965,224 parameters, 96% of them in the FC layers (FC6 alone
-#    62%), and 659,272 neurons. Conv1 has 290,400 outputs, not Fig. 2's 253,440. We found no arithmetic that explains
-#    253,440. Since FC6 is built for a 6x6x256 map, the input size is fixed. With floor rounding, every side from
-#    227 to 258 fits (224 does not). Adaptive pooling and dense evaluation remove the limit.
-# 2. **The numbers.** The input is 227, not 224. The rest of Fig. 2 matches, and so do the two-tower connectivity
-#    (conv2/4/5 own tower) and the 2048x augmentation factor (by the paper's counting).
-# 3. **Training.** SGD with momentum 0.9 and weight decay 5e-4, written with the learning rate inside the velocity
-#    (equal to torch's SGD until the rate changes). Crops, flips and PCA colour noise, computed on the CPU while the
-#    model trains. Fig. 1's ReLU speed-up did not show in our short race: tanh got there first. At this budget the
-#    ablations show dropout's slower start. They do not show overfitting or the paper's sub-point gains.
-# 4. **Testing.** 10 crops average the softmax over corners, centre and reflections. The conv1 filters and feature
-#    maps above show what the first layers respond to.
-#
-# | English | 한국어 |
-# |---|---|
-# | overfitting | 과적합 |
-# | data augmentation | 데이터 증강 |
-# | local response normalisation | 국소 응답 정규화 |
-# | overlapping pooling | 중첩 풀링 |
-# | rectified linear unit (ReLU) | 정류 선형 유닛 |
-# | dropout | 드롭아웃 |
-# | receptive field | 수용 영역 |
-# | feature map | 특징 맵 |
-# | weight decay | 가중치 감쇠 |
-# | momentum | 모멘텀 |
-# | top-1 / top-5 error | 상위 1 / 상위 5 오류율 |
-# | fully connected layer | 완전 연결 층 |
+# ## Exercises
+
+# %%
+markdown("\n".join(f"{n}. {q}" for n, q in A.QUESTIONS.items()))
+
+# %% [markdown]
+# Exercises 3 and 4 are code: write your answer in the cell and run the checker. The one-GPU net of exercise 4 is
+# checked layer by layer against `alexnet("paper", one_gpu=True)`.
+
+# %%
+my_lrn = nn.LocalResponseNorm(5)  # TODO: the paper's constants (exercise 3)
+print(A.check(3, my_lrn))
+
+# %%
+class MyOneGPU(nn.Module):  # TODO: exercise 4, one tower, half the kernels in conv1-conv4
+    def __init__(self, num_classes: int = 1000):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 48, kernel_size=11, stride=4), nn.ReLU(inplace=True))
+        self.classifier = nn.Sequential()
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+with torch.device("meta"):
+    print(A.check(4, MyOneGPU()))
+
+# %% [markdown]
+# Reveal an answer with `A.reveal(n)`, e.g. the first:
+
+# %%
+A.reveal(1)

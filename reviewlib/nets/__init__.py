@@ -22,6 +22,7 @@ PAPERS = ("alexnet", "vgg", "googlenet")
 _BUILDERS: dict[str, Callable[..., nn.Module]] = {
     "alexnet": partial(alexnet, "torchvision"),
     "alexnet_paper": partial(alexnet, "paper"),
+    "alexnet_fig1": partial(alexnet, "fig1"),
     "googlenet": partial(googlenet, "torchvision"),
     "googlenet_paper": partial(googlenet, "paper"),
 }

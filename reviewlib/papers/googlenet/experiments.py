@@ -18,12 +18,12 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ...data.store import load_store
 from ...evaluate import make_views, model_logits, topk_errors
 from ...experiments import BASELINE, Results, Variant, run_variants, train_variant
 from ...experiments.cost import EVAL_FRACTION, plan_cost, run_steps, step_seconds
+from ...experiments.cost import PLAN_LEGEND as BASE_PLAN_LEGEND
 from ...device import seed_everything
-from ...experiments.runner import build, source_side, splits
+from ...experiments.runner import StoreImages, build, split_images, splits
 from ...nets import eval_mode
 from ...train.run import Run
 
@@ -135,41 +135,17 @@ def expected_minutes(study, costs: dict[str, float] | None = None, device: str =
 
 
 #: A one-line meaning for every column of :func:`expected_minutes`.
-PLAN_LEGEND = {
-    "run": "the notebook's run (the ablation: one row per arm)",
-    "model": "the network trained",
-    "input": "side of the images it takes, in pixels",
-    "width": "multiplier on every layer's channel count",
-    "epochs": "passes over the training images",
-    "steps / seed": "optimizer steps for one seed (the naive arm's are fewer: equal time)",
-    "seeds": "how many times the run is repeated with another random seed (init, data order, augmentation)",
-    "variants": "arms trained per seed in this row",
-    "s / step": "seconds per training step of one batch of 64, measured now on this machine",
-    "minutes": "expected minutes for all seeds: steps x seconds per step, plus a validation pass per epoch",
-}
+PLAN_LEGEND = {**BASE_PLAN_LEGEND,
+               "run": "the notebook's run (the ablation: one row per arm)",
+               "steps / seed": "optimizer steps for one seed (the naive arm's are fewer: equal time)",
+               "seeds": "how many times the run is repeated with another random seed (init, data order, augmentation)",
+               "variants": "arms trained per seed in this row"}
 
 
 # --------------------------------------------------------------------------------------------- Table 3
-class StoreImages:
-    """An :class:`~reviewlib.data.store.ImageStore` as the ``(image, label)`` items :mod:`reviewlib.evaluate`
-    reads (uint8 ``[3, S, S]`` tensors; the evaluator resizes, crops and normalises)."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __len__(self) -> int:
-        return len(self.store)
-
-    def __getitem__(self, i: int):
-        return self.store.images[i], int(self.store.labels[i])
-
-
 def validation_images(study, run: Run) -> StoreImages:
     """Every validation image of the study, decoded once, as :mod:`reviewlib.evaluate` reads them."""
-    train, _ = splits(study, run)
-    store = load_store(study.data, "val", classes=list(train.wnids), per_class=study.val_per_class,
-                       side=source_side(run))
-    return StoreImages(store)
+    return split_images(study, run, "val")
 
 
 @torch.no_grad()

@@ -7,7 +7,7 @@ at a smaller width and size so that each gets three seeds; the baseline's seeds 
 ``eval_images`` is how many validation images Table 3 evaluates (None: all of them).
 
 Study sizing (``reviewlib.experiments.cost.step_seconds``, batch 64, 79 batches an epoch on tiny-imagenet-10): the
-main run at width 0.25 and 96 px takes about 14.5 s an epoch on an idle 2-core CPU, so 12 epochs are about 3
+main run at width 0.25 and 96 px takes about 14.5 s an epoch on an idle 2-core CPU, so 10 epochs are about 2.5
 minutes. A step of an ablation arm at width 0.25 and 64 px costs 0.47 of a main-run step (about 6.7 s an epoch; the
 naive arm's step 2.7 times the baseline's, so it gets 37% of the batches), so 5 epochs x 4 arms x 3 seeds are about
 6.5 minutes. Short checks (one seed each, Polyak-averaged top-1): width 0.125 at 64 px gave 42% after 6 epochs but
@@ -23,7 +23,7 @@ RUNS = {
                           eval_images=6),
     },
     "study": {
-        "main": dict(model="googlenet_paper", epochs=12),
+        "main": dict(model="googlenet_paper", epochs=10),
         "ablations": dict(model="googlenet_paper", epochs=5, seeds=(0, 1, 2), width=0.25, size=64),
     },
     "paper": {

@@ -407,7 +407,7 @@ folded(abl_table.reset_index(), ["variant", "val top-1 (%), mean ± sd", "train 
 A.ablation_plot(abl.summary(A.PAPER_MODEL), save="alexnet_ablations" if A.save_figures(study) else None)
 
 # %%
-markdown(A.ablation_sentences(abl))
+markdown(A.ablation_sentences(abl, chance=A.chance_level(study, abl_run)))
 
 # %% [markdown]
 # A verdict of "within noise at this budget" means the difference is smaller than the seeds' scatter lets us call;

@@ -174,9 +174,16 @@ ABLATION_LEGEND = {
 }
 
 
-def ablation_sentences(results: Results) -> str:
+def chance_level(study, run: Run) -> float:
+    """Top-1 accuracy (%) of guessing: 100 / the number of classes the run trains on."""
+    return 100.0 / len(splits(study, run)[0].wnids)
+
+
+def ablation_sentences(results: Results, chance: float | None = None) -> str:
     """One line per arm, rendered from the summary: its effect in points ± se, the verdict and the overfitting
-    gap; then the dropout reading (does removing dropout widen the train - val gap?)."""
+    gap; then the dropout reading (does removing dropout widen the train - val gap?). An arm whose mean stays
+    below twice ``chance`` did not learn in this run: its line says so, since its difference then measures a
+    failed run (at this learning rate and length), not the trick."""
     summary = results.summary(PAPER_MODEL)
     g = gaps(results)
     base = summary.loc[PAPER_MODEL]
@@ -184,8 +191,12 @@ def ablation_sentences(results: Results) -> str:
              f"{int(base['seeds'])} seeds; its training accuracy minus its validation accuracy is "
              f"{g[PAPER_MODEL][0]:+.1f} points."]
     for name, row in summary.drop(index=PAPER_MODEL).iterrows():
+        stalled = chance is not None and row["mean"] < 2 * chance
         lines.append(f"* **{name}**: {row['mean']:.1f}% ({row['diff']:+.1f} ± {row['se']:.1f} points against the "
-                     f"paper model; {row['verdict']}); train - val gap {g[name][0]:+.1f} points.")
+                     f"paper model; {row['verdict']}); train - val gap {g[name][0]:+.1f} points."
+                     + (f" It stayed below twice chance ({2 * chance:.0f}%): this arm did not learn in "
+                        f"{int(results.trained[0].history['epoch'].max())} epochs at this learning rate, so its "
+                        f"difference measures a stalled run, not the trick." if stalled else ""))
     if "no dropout" in g:
         wider = g["no dropout"][0] - g[PAPER_MODEL][0]
         lines.append(f"\nWithout dropout the train - val gap is {g['no dropout'][0]:.1f} points against "

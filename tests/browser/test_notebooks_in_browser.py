@@ -251,7 +251,7 @@ def move_slider_and_check_table_and_plot(page) -> None:
     root = explorer_root(page)
     table_before, plot_before = _explorer_snapshot(root)
     assert table_before and plot_before, "the explorer shows no layer table or no plot image"
-    move_slider_and_check_totals(page, "fc6")
+    _, fc6_totals = move_slider_and_check_totals(page, "fc6")
     deadline = time.monotonic() + SLIDER_TIMEOUT_S
     while _explorer_snapshot(root)[0] == table_before and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -266,6 +266,12 @@ def move_slider_and_check_table_and_plot(page) -> None:
     while _explorer_snapshot(root)[1] == plot_mid and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _explorer_snapshot(root)[1] != plot_mid, "moving conv1_kernel did not redraw the explorer's plot"
+    handle.press("ArrowLeft")  # back to the paper's kernel: later checks start from fc6 moved alone
+    totals = root.locator(".reviewlib-totals")
+    deadline = time.monotonic() + SLIDER_TIMEOUT_S
+    while totals.inner_text().strip() != fc6_totals and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert totals.inner_text().strip() == fc6_totals, "moving conv1_kernel back did not restore the totals"
 
 
 _open: dict[str, NotebookRun] = {}

@@ -248,3 +248,11 @@ def run_variants(study, run: Run, variants: Mapping[str, Variant] | Sequence[Var
             trained.append(t)
     return Results(dict(variants), trained)
 
+
+def main_run(study, *, progress: bool = True, live_plot: bool = False) -> Results:
+    """A notebook's main run: the baseline model of the study's ``main`` run, every seed (models kept). It is what
+    ``python -m reviewlib.train --model <the main run's model>`` trains."""
+    run = study.runs["main"]
+    trained = [train_variant(study, run, BASELINE, seed, progress=progress, keep_model=True, live_plot=live_plot)
+               for seed in run.seeds]
+    return Results({BASELINE.name: BASELINE}, trained)

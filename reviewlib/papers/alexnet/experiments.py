@@ -16,10 +16,11 @@ import math
 import pandas as pd
 from torch import nn
 
-from ...experiments import BASELINE, Results, Variant, format_summary, run_variants, train_variant
+from ...experiments import BASELINE, Results, Variant, format_summary, run_variants
 from ...experiments.cost import EVAL_FRACTION, run_steps, step_seconds
 from ...experiments.cost import PLAN_LEGEND as BASE_PLAN_LEGEND
 from ...experiments.runner import build, splits
+from ...experiments.runner import main_run as run_main
 from ...experiments.stats import mean_sd
 from ...device import seed_everything
 from ...train.run import Run
@@ -55,10 +56,7 @@ def ablation_variants() -> dict[str, Variant]:
 
 def main_run(study, *, progress: bool = True, live_plot: bool = False) -> Results:
     """The notebook's main run: the paper model, every seed of the study's ``main`` run (models kept)."""
-    run = study.runs["main"]
-    trained = [train_variant(study, run, BASELINE, seed, progress=progress, keep_model=True, live_plot=live_plot)
-               for seed in run.seeds]
-    return Results({BASELINE.name: BASELINE}, trained)
+    return run_main(study, progress=progress, live_plot=live_plot)
 
 
 def ablations(study, *, progress: bool = True) -> Results:

@@ -19,11 +19,12 @@ import torch
 from torch import nn
 
 from ...evaluate import make_views, model_logits, topk_errors
-from ...experiments import BASELINE, Results, Variant, run_variants, train_variant
+from ...experiments import BASELINE, Results, Variant, run_variants
 from ...experiments.cost import EVAL_FRACTION, plan_cost, run_steps, step_seconds
 from ...experiments.cost import PLAN_LEGEND as BASE_PLAN_LEGEND
 from ...device import seed_everything
 from ...experiments.runner import StoreImages, build, split_images, splits
+from ...experiments.runner import main_run as run_main
 from ...nets import eval_mode
 from ...train.run import Run
 
@@ -57,10 +58,7 @@ def ablation_variants() -> dict[str, Variant]:
 
 def main_run(study, *, progress: bool = True, live_plot: bool = False) -> Results:
     """The notebook's main run: the paper's GoogLeNet, the study's ``main`` run, seed 0 (model kept)."""
-    run = study.runs["main"]
-    trained = [train_variant(study, run, BASELINE, seed, progress=progress, keep_model=True, live_plot=live_plot)
-               for seed in run.seeds]
-    return Results({BASELINE.name: BASELINE}, trained)
+    return run_main(study, progress=progress, live_plot=live_plot)
 
 
 def untrained(study, run: Run, seed: int = 0, variant: Variant = BASELINE) -> nn.Module:

@@ -22,10 +22,11 @@ from torch import nn
 from ...data.augment import resize_side
 from ...device import seed_everything
 from ...evaluate import ensemble_predict, paper_scales, predict_dataset, topk_errors
-from ...experiments import BASELINE, Results, Variant, run_variants, train_variant
+from ...experiments import BASELINE, Results, Variant, run_variants
 from ...experiments.cost import EVAL_FRACTION, run_steps, step_seconds
 from ...experiments.cost import PLAN_LEGEND as BASE_PLAN_LEGEND
 from ...experiments.runner import StoreImages, build, eval_transform, split_images, splits
+from ...experiments.runner import main_run as run_main
 from ...experiments.stats import ablation_summary, mean_sd
 from ...nets import eval_mode
 from ...train.run import Run
@@ -84,10 +85,7 @@ COMPARISONS: dict[str, list[tuple[str, str, int, str]]] = {
 
 def main_run(study, *, progress: bool = True, live_plot: bool = False) -> Results:
     """The notebook's main run: net A with the paper's recipe, the study's ``main`` run (models kept)."""
-    run = study.runs["main"]
-    trained = [train_variant(study, run, BASELINE, seed, progress=progress, keep_model=True, live_plot=live_plot)
-               for seed in run.seeds]
-    return Results({BASELINE.name: BASELINE}, trained)
+    return run_main(study, progress=progress, live_plot=live_plot)
 
 
 def ablations(study, *, progress: bool = True) -> Results:

@@ -145,15 +145,16 @@ def build_run_model(study, run, **model_kw) -> torch.nn.Module:
 
 
 def train_step(model: torch.nn.Module, recipe) -> Callable[[torch.Tensor, torch.Tensor], None]:
-    """``step(x, y)``: one training step as :func:`reviewlib.train.loop.fit` takes it: forward (on a GPU in bf16
-    autocast and channels_last, as fit), the loss with the recipe's auxiliary weight, the NaN check, SGD with the
+    """``step(x, y)``: one training step as :func:`reviewlib.train.loop.fit` takes it: forward (channels-last on
+    the CPU and the GPU, in bf16 autocast on a GPU, as fit), the loss with the recipe's auxiliary weight, the NaN check, SGD with the
     recipe's momentum and weight decay, and the Polyak average when the recipe keeps one."""
+    from reviewlib.device import channels_last, in_training_layout
     from reviewlib.train.ema import make_ema
     from reviewlib.train.loop import compute_loss
 
     device = next(model.parameters()).device
     cuda = device.type == "cuda"
-    if cuda:
+    if channels_last(device):
         model.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                           weight_decay=recipe.weight_decay)
@@ -161,7 +162,7 @@ def train_step(model: torch.nn.Module, recipe) -> Callable[[torch.Tensor, torch.
 
     def step(x: torch.Tensor, y: torch.Tensor) -> None:
         with torch.autocast(device.type, torch.bfloat16, enabled=cuda):
-            out = model(x.contiguous(memory_format=torch.channels_last) if cuda else x)
+            out = model(in_training_layout(x))
             _, loss, _ = compute_loss(out, y, recipe.aux_weight)
         if not bool(torch.isfinite(loss.detach())):
             raise FloatingPointError("benchmark step: the loss is not finite")

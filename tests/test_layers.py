@@ -62,6 +62,27 @@ def test_lrn_gradcheck_float64(towers, beta):
     assert torch.autograd.gradcheck(lambda t: local_response_norm(t, 4, 1e-2, beta, 2.0, towers), (a,))
 
 
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("towers", [1, 2])
+def test_lrn_on_channels_last_maps_equals_the_formula_forward_and_backward(device, towers):
+    """Training keeps maps channels-last (reviewlib.device.channels_last): the channel sum then runs on the last
+    memory axis; the numbers and the gradient must be those of the usual layout, and the layout is kept."""
+    a = activations(2, 12, 5, 7, device=device).requires_grad_()
+    b = a.detach().contiguous(memory_format=torch.channels_last).requires_grad_()
+    assert not b.is_contiguous()
+    ours, theirs = local_response_norm(b, towers=towers), local_response_norm(a, towers=towers)
+    assert ours.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6)
+    if towers == 1:
+        torch.testing.assert_close(ours, lrn_by_the_formula(a.detach()), rtol=1e-5, atol=1e-6)
+    g = torch.randn_like(theirs)
+    ours.backward(g)
+    theirs.backward(g)
+    torch.testing.assert_close(b.grad, a.grad, rtol=1e-4, atol=1e-6)
+    c = activations(1, 8, 2, 3, dtype=torch.float64).contiguous(memory_format=torch.channels_last).requires_grad_()
+    assert torch.autograd.gradcheck(lambda t: local_response_norm(t, 5, 1e-2, 0.75, 2.0, towers), (c,))
+
+
 def test_torch_lrn_divides_alpha_by_n():
     a = activations(2, 12, 5, 5)
     paper = lrn_by_the_formula(a)

@@ -99,6 +99,22 @@ def test_alexnet_fixed_input_error_names_fc6_and_fix():
         m(torch.randn(1, 3, 260, 260))
 
 
+def test_alexnet_constant_lrn_keeps_the_division_by_k_to_the_beta_and_drops_the_normalisation():
+    from reviewlib.nets.arch import LRN
+
+    lrns = [s for s in alexnet_specs("paper", lrn="constant") if isinstance(s, LRN)]
+    assert [(s.name, s.alpha, s.k, s.beta, s.towers) for s in lrns] == [("lrn1", 0.0, 2.0, 0.75, 2),
+                                                                         ("lrn2", 0.0, 2.0, 0.75, 2)]
+    paper = alexnet("paper", width=0.125, num_classes=10).features
+    const = alexnet("paper", width=0.125, num_classes=10, lrn="constant").features
+    lrn_at = [i for i, m in enumerate(paper) if type(m).__name__ == "LocalResponseNorm"]
+    x = torch.rand(2, 12, 9, 9) * 300  # loud maps: the paper's LRN divides by more than 2**0.75
+    torch.testing.assert_close(const[lrn_at[0]](x), x / 2 ** 0.75)
+    assert bool((paper[lrn_at[0]](x) < x / 2 ** 0.75 - 1e-3).any())
+    with pytest.raises(ConfigError, match="lrn must be True, False or 'constant'"):
+        alexnet_specs("paper", lrn="none")
+
+
 def test_vgg_table2_parameter_counts_and_depths():
     paper_millions = {"A": 133, "A-LRN": 133, "B": 133, "C": 134, "D": 138, "E": 144}
     for config, millions in paper_millions.items():

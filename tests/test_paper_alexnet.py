@@ -181,8 +181,8 @@ def test_fig1_net_is_three_convs_and_pools_32_16_8_4():
 
 def test_ablation_variants_build_differ_and_train_one_batch():
     variants = review.ablation_variants()
-    assert list(variants) == ["baseline", "no dropout", "no augmentation", "no PCA colour noise", "no LRN",
-                              "non-overlapping pooling", "one GPU"]
+    assert list(variants) == ["baseline", "no dropout", "no augmentation", "no PCA colour noise",
+                              "no LRN (scale kept)", "non-overlapping pooling", "one GPU"]
     assert all(v.sign == -1 for k, v in variants.items() if k != "baseline")
     assert variants["no augmentation"].augment == {"augment": False}
     assert variants["no PCA colour noise"].augment == {"pca_sigma": 0.0}
@@ -196,8 +196,9 @@ def test_ablation_variants_build_differ_and_train_one_batch():
         assert math.isfinite(loss.item()), name
         params[name] = count_params(m)
         kinds[name] = layer_table(m, 67)
-    assert params["no dropout"] == params["no LRN"] == params["baseline"]  # LRN and dropout have no weights
-    assert "lrn" not in set(kinds["no LRN"]["kind"]) and "lrn" in set(kinds["baseline"]["kind"])
+    no_lrn = review.NO_LRN
+    assert params["no dropout"] == params[no_lrn] == params["baseline"]  # LRN and dropout have no weights
+    assert variants[no_lrn].model_kw == {"lrn": "constant"}
     pools = lambda t: t.loc[t["kind"] == "pool", "kernel"].tolist()
     assert pools(kinds["baseline"]) == [3, 3, 3] and pools(kinds["non-overlapping pooling"]) == [2, 2, 2]
     assert params["one GPU"] != params["baseline"]

@@ -385,7 +385,11 @@ markdown(A.history_sentence(history, recorded_main))
 #
 # - **dropout** (Sect. 4.2: without it the net "exhibits substantial overfitting"; read the train - val gap);
 # - **augmentation**: crops and flips (Sect. 4.1), and **PCA colour noise** on its own (over 1% top-1);
-# - **LRN** (Sect. 3.3: 1.4% / 1.2% top-1 / top-5);
+# - **LRN** (Sect. 3.3: 1.4% / 1.2% top-1 / top-5). With the paper's constants an LRN layer does two things: it
+#   divides every response by at least k^β = 2^0.75 ≈ 1.68, and by more where the neighbouring maps are active.
+#   Deleting the layers removes both, so everything behind them grows by 1.68 per layer, which acts like a larger
+#   learning rate. Our arm keeps the constant division (α = 0) and removes only the normalisation by the
+#   neighbours, the part the paper credits;
 # - **overlapping pooling** (Sect. 3.4: 0.4% / 0.3%);
 # - **the one-GPU net** (Sect. 3.2: half the kernels in conv1-conv4; the two-GPU net is 1.7% / 1.2% better).
 
@@ -393,7 +397,8 @@ markdown(A.history_sentence(history, recorded_main))
 abl_run = study.runs["ablations"]
 markdown(f"To fit seven arms x {len(abl_run.seeds)} seeds beside the main run, the ablation nets are smaller than "
          f"the main run's: width {abl_run.width}, {abl_run.image_size}-pixel crops of {abl_run.resize}-pixel images "
-         f"(every pool keeps the paper's map arithmetic), {abl_run.epochs} epochs each.")
+         f"(every pool keeps the paper's map arithmetic), {abl_run.epochs} epochs each, at learning rate "
+         f"{abl_run.recipe.lr:g}.")
 
 # %%
 abl = A.ablations(study)

@@ -100,8 +100,9 @@ def normalize_(out: torch.Tensor, shift: torch.Tensor | None = None, scale: floa
 def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None
                           ) -> torch.Tensor | None:
     """When every box is exactly ``crop`` stored pixels at an integer offset (a store kept at the resize side,
-    AlexNet Sect. 2), the crops need no resampling: each is a slice, converted, PCA-shifted and normalised in one
-    pass (``(x - 255 (mean - shift)) / (255 std)``) and flipped where drawn. None when a box needs resampling."""
+    AlexNet Sect. 2), the crops need no resampling: each is a slice, flipped where drawn, converted, then PCA-shifted
+    and normalised in two passes over the batch (``x / (255 std) + (shift - mean) / std``). None when a box needs
+    resampling."""
     side = x.shape[-1]
     px = draws.boxes.double() * side
     start = px[:, :2].round()
@@ -111,15 +112,13 @@ def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch
     mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float64)
     std = torch.tensor(IMAGENET_STD, dtype=torch.float64)
     shift = torch.zeros(len(x), 3, dtype=torch.float64) if shift is None else shift
-    offset = (255 * (mean - shift)).to(x.device, torch.float32)
+    scale = (1 / (255 * std)).to(x.device, torch.float32)[None, :, None, None]
+    bias = ((shift - mean) / std).to(x.device, torch.float32)[:, :, None, None]
     out = torch.empty(len(x), x.shape[1], crop, crop, device=x.device)
-    for i, (c, r) in enumerate(start.long().tolist()):
-        torch.sub(x[i, :, r:r + crop, c:c + crop], offset[i, :, None, None], out=out[i])
-    out.mul_((1 / (255 * std)).to(x.device, torch.float32)[None, :, None, None])
-    flip = draws.flip.to(x.device)
-    if flip.any():
-        out[flip] = out[flip].flip(-1)
-    return out
+    for i, ((c, r), flip) in enumerate(zip(start.long().tolist(), draws.flip.tolist())):
+        patch = x[i, :, r:r + crop, c:c + crop]
+        out[i].copy_(patch.flip(-1) if flip else patch)  # the flip on the 8-bit patch: a quarter of the bytes
+    return out.mul_(scale).add_(bias)  # x / (255 std) + (shift - mean) / std (faster than addcmul on the CPU)
 
 
 def crop_and_normalize(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None) -> torch.Tensor:

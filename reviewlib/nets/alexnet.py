@@ -80,19 +80,25 @@ HIDDEN = {"fig1": ()}  # Fig. 1's net has no hidden FC layer; every other varian
 FIXED_INPUT = {"paper": PAPER_INPUT, "one_gpu": PAPER_INPUT, "fig1": FIG1_INPUT}  # built for one input side
 
 
-def alexnet_specs(variant: str = "paper", *, width: float = 1.0, lrn: bool = True, overlap_pool: bool = True,
-                  towers: int | None = None) -> list[Spec]:
+def alexnet_specs(variant: str = "paper", *, width: float = 1.0, lrn: bool | str = True,
+                  overlap_pool: bool = True, towers: int | None = None) -> list[Spec]:
     """The feature table of a variant with the paper's ablation switches applied.
 
-    ``lrn=False`` drops the LRN rows, ``overlap_pool=False`` turns the 3x3/2 pools into 2x2/2 (Sect. 3.4's
+    ``lrn=False`` drops the LRN rows; ``lrn="constant"`` keeps each as the constant division by ``k**beta`` it
+    becomes when the summed squares are small (``alpha=0``: 2**0.75 = 1.68 with the paper's k=2), which removes
+    the normalisation but not the rescaling; ``overlap_pool=False`` turns the 3x3/2 pools into 2x2/2 (Sect. 3.4's
     comparison), ``towers=1`` puts every conv on one GPU with full connectivity (all kernels kept).
     """
     if variant not in ALEXNET_TABLES:
         raise ConfigError(f"alexnet: unknown variant {variant!r}; use one of {', '.join(ALEXNET_TABLES)}")
+    if lrn not in (True, False, "constant"):
+        raise ConfigError(f"alexnet: lrn must be True, False or 'constant', got {lrn!r}")
     specs = []
     for s in ALEXNET_TABLES[variant]:
         if isinstance(s, LRN) and not lrn:
             continue
+        if isinstance(s, LRN) and lrn == "constant":
+            s = LRN(s.name, s.size, 0.0, s.beta, s.k, towers=s.towers)
         if isinstance(s, Pool) and not overlap_pool:
             s = Pool(s.name, 2, 2)
         if towers is not None and isinstance(s, (Conv, LRN)) and s.towers != towers:
@@ -133,7 +139,7 @@ class AlexNet(nn.Module):
 
 
 def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0, image_size: int | None = None,
-            *, lrn: bool = True, overlap_pool: bool = True, towers: int | None = None, activation: str = "relu",
+            *, lrn: bool | str = True, overlap_pool: bool = True, towers: int | None = None, activation: str = "relu",
             dropout: float = 0.5, fc_width: float | None = None, one_gpu: bool = False) -> AlexNet:
     """Build AlexNet from its table.
 

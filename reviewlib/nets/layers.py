@@ -77,14 +77,22 @@ def _autocast_off(device_type: str):
     return contextlib.nullcontext()
 
 
+def _channel_sum(weight: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``weight @ x`` over the channels of ``(N, C, H, W)`` maps (a 1x1 convolution), in ``x``'s own layout: for
+    channels-last maps the channels are the last axis in memory, so the product runs on them without a copy."""
+    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        return torch.matmul(x.permute(0, 2, 3, 1), weight.t()).permute(0, 3, 1, 2)
+    return torch.matmul(weight, x.flatten(2)).view_as(x)
+
+
 class _LRNFunction(torch.autograd.Function):
-    """``y = x * d**(-beta)`` with ``d = k + alpha * S`` and ``S = band @ x**2`` (a 1x1 convolution over the channels),
-    and its closed-form gradient ``dx = g * d**(-beta) - 2 * alpha * beta * x * band^T (g * x * d**(-beta - 1))``:
+    """``y = x * d**(-beta)`` with ``d = k + alpha * S`` and ``S = band @ x**2`` (a 1x1 convolution over the channels,
+    :func:`_channel_sum`), and its closed-form gradient ``dx = g * d**(-beta) - 2 * alpha * beta * x * band^T (g * x * d**(-beta - 1))``:
     one more 1x1 convolution. ``weight`` is ``alpha * band``."""
 
     @staticmethod
     def forward(ctx, x, weight, beta, k):
-        d = torch.matmul(weight, (x * x).flatten(2)).view_as(x).add_(k)
+        d = _channel_sum(weight, x * x).add_(k)
         # d ** -beta: the paper's beta = 3/4 as 1/sqrt(d) * 1/sqrt(sqrt(d)), any other as exp(-beta log d); both are
         # faster than torch's CPU pow with a float exponent
         scale = d.rsqrt().mul_(d.sqrt().rsqrt_()) if beta == 0.75 else d.log().mul_(-beta).exp_()
@@ -97,7 +105,7 @@ class _LRNFunction(torch.autograd.Function):
         x, weight, d, scale = ctx.saved_tensors
         with _autocast_off(g.device.type):
             u = g * scale
-            t = torch.matmul(weight.t(), (u * x).div_(d).flatten(2)).view_as(x)
+            t = _channel_sum(weight.t(), (u * x).div_(d))
             return u.addcmul_(t, x, value=-2 * ctx.beta), None, None, None
 
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..device import pick_device, seed_everything
+from ..device import channels_last, in_training_layout, pick_device, seed_everything
 from ..evaluate.predict import topk_correct
 from ..nets import eval_mode
 from . import distributed
@@ -65,7 +65,7 @@ def validate(model: nn.Module, batches, *, device=None) -> dict[str, float]:
     with eval_mode(model):
         for x, y in batches.epoch(0):
             with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
-                out = model(x.contiguous(memory_format=torch.channels_last) if device.type == "cuda" else x)
+                out = model(in_training_layout(x))
             logits = (out[0] if isinstance(out, tuple) else out).float()
             loss = F.cross_entropy(logits, y, reduction="sum").view(1)
             sums += torch.cat([loss.to(sums), topk_correct(logits, y).to(sums), sums.new_tensor([len(y)])])
@@ -92,7 +92,7 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     epochs, steps, cuda = int(epochs or recipe.epochs), len(train), device.type == "cuda"
     if steps == 0:
         raise ValueError("fit: the training batches are empty (no images, or batch_size > images with drop_last)")
-    net = model.to(device, memory_format=torch.channels_last) if cuda else model.to(device)
+    net = model.to(device, memory_format=torch.channels_last) if channels_last(device) else model.to(device)
     train_model = distributed.wrap(net, device)
     optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay)
@@ -113,7 +113,7 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
             train_model.train()
             for b, (x, y) in enumerate(train.epoch(epoch, state.batch), start=state.batch):
                 with torch.autocast(device.type, torch.bfloat16, enabled=cuda):
-                    out = train_model(x.contiguous(memory_format=torch.channels_last) if cuda else x)
+                    out = train_model(in_training_layout(x))
                     logits, loss, parts = compute_loss(out, y, recipe.aux_weight)
                 diverged, stop = distributed.any_rank(~torch.isfinite(loss.detach()), interrupt.requested)
                 if diverged:

@@ -15,7 +15,8 @@ from .evaluation import (PAPER_RESULTS, PROTOCOLS, cached_torchvision_alexnet, c
                          first_conv_towers, nearest_neighbours, neighbour_agreement, results_table, split_store)
 from .exercise import (QUESTIONS, PaperAlexNet, TowerLRN, check, copy_into_answer, exercise_answer,
                        exercise_reference, reveal)
-from .experiments import (ABLATION_LEGEND, EXPERIMENTS, PAPER_MODEL, PLAN_LEGEND, ablation_sentences, chance_level, race_reading,
+from .experiments import (ABLATION_LEGEND, EXPERIMENTS, NO_LRN, PAPER_MODEL, PLAN_LEGEND, ablation_sentences,
+                          chance_level, race_reading,
                           ablation_table, ablation_variants, ablations, expected_minutes, fig1_race, gaps,
                           history_sentence, main_run, race_sentences, untrained)
 from .explorer import AlexNetExplorer, explorer, explorer_lines
@@ -38,7 +39,8 @@ __all__ = [
     "QUESTIONS", "PaperAlexNet", "TowerLRN", "check", "copy_into_answer", "exercise_answer", "exercise_reference",
     "reveal",
     # experiments
-    "ABLATION_LEGEND", "EXPERIMENTS", "PAPER_MODEL", "PLAN_LEGEND", "ablation_sentences", "chance_level", "ablation_table",
+    "ABLATION_LEGEND", "EXPERIMENTS", "NO_LRN", "PAPER_MODEL", "PLAN_LEGEND", "ablation_sentences", "chance_level",
+    "ablation_table",
     "ablation_variants", "ablations", "expected_minutes", "fig1_race", "gaps", "history_sentence", "main_run",
     "race_reading", "race_sentences", "untrained",
     # explorer

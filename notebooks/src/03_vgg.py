@@ -408,8 +408,8 @@ abl_run = study.runs["ablations"]
 markdown(f"To fit eleven nets x {len(abl_run.seeds)} seeds beside the main run, the ablation nets are smaller "
          f"than net A of Section 2: width {abl_run.width}, {abl_run.image_size}-pixel crops from S in "
          f"[{abl_run.resize}, {2 * abl_run.resize}] (the paper's [256, 512] scaled; VGG's five pools leave a 1x1 "
-         f"map), {abl_run.epochs} epochs, with the paper's learning rate {abl_run.recipe.lr:g} (it learns faster "
-         f"than {main_run.recipe.lr:g} in a run this short). Every net gets the same data, recipe and seeds.")
+         f"map), {abl_run.epochs} epochs, with the paper's learning rate {abl_run.recipe.lr:g}. Every net gets the "
+         f"same data, recipe and seeds.")
 
 # %%
 abl = V.ablations(study)

@@ -5,9 +5,9 @@ paper's recipe (study changes listed in :mod:`reviewlib.train.recipes`); it is w
 --model alexnet_paper`` trains, and the model Sect. 4 of the notebook evaluates (``eval_images``: how many
 validation images; None = all). ``ablations``: every arm of :func:`~reviewlib.papers.alexnet.experiments.
 ablation_variants` with three seeds, at width 1/8 on 67-px inputs (66 before the 227/224 rule), where every pool
-of the net keeps the same map sizes with z=3 or z=2, as at 227, and at the paper's learning rate 0.01 (half the
-main run's): the paper model's three seeds ended 10 epochs at 44 ± 12% with 0.02 (one seed learned late) and
-54 ± 3% with 0.01 on tiny-imagenet-10; on tiny-imagenet-10b (checked after the choice) 31 ± 6% and 43 ± 5%. ``race``: Fig. 1's four-layer net on 32-px images
+of the net keeps the same map sizes with z=3 or z=2, as at 227, and at the paper's learning rate 0.01, as the main
+run: the paper model's three seeds ended 10 epochs at 44 ± 12% with 0.02 (one seed learned late) and 54 ± 3% with
+0.01 on tiny-imagenet-10; on tiny-imagenet-10b (checked after the choice) 31 ± 6% and 43 ± 5%. ``race``: Fig. 1's four-layer net on 32-px images
 (:mod:`~reviewlib.papers.alexnet.race`), ``epochs`` the most a run may take to reach 25% training error, with the
 settings of :data:`RACE`.
 

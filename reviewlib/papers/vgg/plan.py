@@ -7,8 +7,7 @@ recipe at the budget's width and size (the study changes are listed in :mod:`rev
 ``ablations``: every arm of :func:`~reviewlib.papers.vgg.experiments.ablation_variants` (Table 3's depths from
 random and warm-started, A-LRN, C's 1x1 convs, Sect. 4.1's shallow 5x5 net, fixed-scale training), three seeds
 each: eleven nets a seed. To fit beside the main run they train at width 1/8 on 32-pixel crops, where VGG's five
-pools leave a 1x1 map (S in [37, 74], the paper's [256, 512] scaled), with the paper's learning rate 10^-2, which
-learns faster than the study's 0.02 in a run this short.
+pools leave a 1x1 map (S in [37, 74], the paper's [256, 512] scaled), with the paper's learning rate 10^-2, as the main run.
 
 Study sizing (``reviewlib.experiments.cost.step_seconds``, batch 64, 79 batches an epoch on tiny-imagenet-10, idle
 2-core CPU): the main run at width 1/4 and 64 px takes about 10 s an epoch, 16 epochs under 3 minutes (20 epochs reached

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from ..device import channels_last, in_training_layout
 from ..nets import build_model
 from ..train.run import Run
 
@@ -30,12 +31,14 @@ def _sync(device: torch.device) -> None:
 
 def step_seconds(model: str, *, width: float, image_size: int, batch_size: int, num_classes: int = 10,
                  steps: int = 3, device: str = "cpu", **model_kw) -> float:
-    """Seconds per training step of ``model`` at this size: the fastest of ``steps`` timed steps after one warm-up."""
+    """Seconds per training step of ``model`` at this size: the fastest of ``steps`` timed steps after one warm-up,
+    in the memory layout training uses on ``device`` (:func:`reviewlib.device.channels_last`)."""
     device = torch.device(device)
-    net = build_model(model, num_classes=num_classes, width=width, image_size=image_size, **model_kw).to(device)
+    net = build_model(model, num_classes=num_classes, width=width, image_size=image_size, **model_kw)
+    net = net.to(device, memory_format=torch.channels_last) if channels_last(device) else net.to(device)
     net.train()
     opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
-    x = torch.randn(batch_size, 3, image_size, image_size, device=device)
+    x = in_training_layout(torch.randn(batch_size, 3, image_size, image_size, device=device))
     y = torch.randint(0, num_classes, (batch_size,), device=device)
 
     def step():

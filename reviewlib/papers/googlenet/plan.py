@@ -6,13 +6,14 @@ averaging, Sect. 5-6) with the paper's recipe at the budget's width and size. ``
 at a smaller width and size so that each gets three seeds; the baseline's seeds are also Table 3's ensemble, and
 ``eval_images`` is how many validation images Table 3 evaluates (None: all of them).
 
-Study sizing (``reviewlib.experiments.cost.step_seconds``, batch 64, 79 batches an epoch on tiny-imagenet-10): the
-main run at width 0.25 and 96 px takes about 14.5 s an epoch on an idle 2-core CPU, so 10 epochs are about 2.5
-minutes. A step of an ablation arm at width 0.25 and 64 px costs 0.47 of a main-run step (about 6.7 s an epoch; the
-naive arm's step 2.7 times the baseline's, so it gets 37% of the batches), so 5 epochs x 4 arms x 3 seeds are about
-6.5 minutes. Short checks (one seed each, Polyak-averaged top-1): width 0.125 at 64 px gave 42% after 6 epochs but
-32-36% after 7 with two other seeds; width 0.25 at 64 px gave 32-44% after 4 epochs and 44-46% after 5, so the
-ablation trains 5. The notebook prints the plan's expected minutes before it trains.
+Study sizing (``reviewlib.experiments.cost.step_seconds``, batch 64, 79 batches an epoch on tiny-imagenet-10, idle
+2-core CPU, channels-last): the main run at width 0.25 and 96 px takes about 10 s an epoch, so 10 epochs are under
+2 minutes. An ablation arm at width 0.25 and 64 px takes about 0.056 s a step (the naive arm's step 3.2 times as
+long, so it gets 24 of the 79 batches), so 5 epochs x 4 arms x 3 seeds are about 6 minutes. Short checks (one seed
+each, Polyak-averaged top-1): width 0.125 at 64 px gave 42% after 6 epochs but 32-36% after 7 with two other seeds;
+width 0.25 at 64 px gave 32-44% after 4 epochs and 44-46% after 5, so the ablation trains 5; width 0.1875 (32-33%)
+and 56 px (35-43%) saved under 10% of the time, since the step of so small a net is mostly per-layer overhead.
+The notebook prints the plan's expected minutes before it trains.
 """
 from __future__ import annotations
 

@@ -146,16 +146,16 @@ def build_run_model(study, run, **model_kw) -> torch.nn.Module:
 
 def train_step(model: torch.nn.Module, recipe) -> Callable[[torch.Tensor, torch.Tensor], None]:
     """``step(x, y)``: one training step as :func:`reviewlib.train.loop.fit` takes it: forward (channels-last on
-    the CPU and the GPU, in bf16 autocast on a GPU, as fit), the loss with the recipe's auxiliary weight, the NaN check, SGD with the
+    the CPU and the GPU, in bf16 autocast on a GPU, as fit), the loss with the recipe's auxiliary weight, the NaN
+    check, SGD with the
     recipe's momentum and weight decay, and the Polyak average when the recipe keeps one."""
-    from reviewlib.device import channels_last, in_training_layout
+    from reviewlib.device import in_training_layout, model_to_device
     from reviewlib.train.ema import make_ema
     from reviewlib.train.loop import compute_loss
 
     device = next(model.parameters()).device
     cuda = device.type == "cuda"
-    if channels_last(device):
-        model.to(memory_format=torch.channels_last)
+    model_to_device(model, device)
     opt = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                           weight_decay=recipe.weight_decay)
     ema = make_ema(model, recipe.ema_decay) if recipe.ema_decay is not None else None

@@ -58,6 +58,12 @@ def channels_last(device: torch.device | str) -> bool:
     return torch.device(device).type in ("cuda", "cpu")
 
 
+def model_to_device(model: torch.nn.Module, device: torch.device | str) -> torch.nn.Module:
+    """``model`` moved to ``device`` in the layout :func:`channels_last` gives that device (in place, returned)."""
+    device = torch.device(device)
+    return model.to(device, memory_format=torch.channels_last) if channels_last(device) else model.to(device)
+
+
 def in_training_layout(x: torch.Tensor) -> torch.Tensor:
     """A 4-d batch in the layout :func:`channels_last` gives its device (other tensors as they are)."""
     return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 and channels_last(x.device) else x

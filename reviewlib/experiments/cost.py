@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ..device import channels_last, in_training_layout
+from ..device import in_training_layout, model_to_device
 from ..nets import build_model
 from ..train.run import Run
 
@@ -34,9 +34,8 @@ def step_seconds(model: str, *, width: float, image_size: int, batch_size: int, 
     """Seconds per training step of ``model`` at this size: the fastest of ``steps`` timed steps after one warm-up,
     in the memory layout training uses on ``device`` (:func:`reviewlib.device.channels_last`)."""
     device = torch.device(device)
-    net = build_model(model, num_classes=num_classes, width=width, image_size=image_size, **model_kw)
-    net = net.to(device, memory_format=torch.channels_last) if channels_last(device) else net.to(device)
-    net.train()
+    net = model_to_device(build_model(model, num_classes=num_classes, width=width, image_size=image_size, **model_kw),
+                          device).train()
     opt = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9)
     x = in_training_layout(torch.randn(batch_size, 3, image_size, image_size, device=device))
     y = torch.randint(0, num_classes, (batch_size,), device=device)

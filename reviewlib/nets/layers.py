@@ -87,7 +87,8 @@ def _channel_sum(weight: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 class _LRNFunction(torch.autograd.Function):
     """``y = x * d**(-beta)`` with ``d = k + alpha * S`` and ``S = band @ x**2`` (a 1x1 convolution over the channels,
-    :func:`_channel_sum`), and its closed-form gradient ``dx = g * d**(-beta) - 2 * alpha * beta * x * band^T (g * x * d**(-beta - 1))``:
+    :func:`_channel_sum`), and its closed-form gradient
+    ``dx = g * d**(-beta) - 2 * alpha * beta * x * band^T (g * x * d**(-beta - 1))``:
     one more 1x1 convolution. ``weight`` is ``alpha * band``."""
 
     @staticmethod

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..device import channels_last, in_training_layout, pick_device, seed_everything
+from ..device import in_training_layout, model_to_device, pick_device, seed_everything
 from ..evaluate.predict import topk_correct
 from ..nets import eval_mode
 from . import distributed
@@ -92,7 +92,7 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     epochs, steps, cuda = int(epochs or recipe.epochs), len(train), device.type == "cuda"
     if steps == 0:
         raise ValueError("fit: the training batches are empty (no images, or batch_size > images with drop_last)")
-    net = model.to(device, memory_format=torch.channels_last) if channels_last(device) else model.to(device)
+    net = model_to_device(model, device)
     train_model = distributed.wrap(net, device)
     optimizer = torch.optim.SGD(net.parameters(), lr=recipe.lr, momentum=recipe.momentum,
                                 weight_decay=recipe.weight_decay)

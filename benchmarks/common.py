@@ -11,9 +11,6 @@ the spread over repeats; a ratio is the median of the per-repeat ratios, not a r
 """
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import os
 import platform
 import statistics
@@ -24,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+
+from reviewlib.device import keep_freed_memory as malloc_cache  # noqa: F401  (the benchmarks' name for it)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data" / "tiny-imagenet-10"
@@ -73,43 +72,6 @@ def sync(device: torch.device | str | None) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
-
-
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)
-_GLIBC_DEFAULT = 128 * 1024
-
-
-def _libc():
-    if platform.system() != "Linux":
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
-    except OSError:
-        return None
-
-
-@contextlib.contextmanager
-def malloc_cache(enabled: bool = True) -> Iterator[bool]:
-    """Inside, glibc keeps freed memory for reuse instead of returning it to the OS (yields whether it could).
-
-    A CPU training step of a full-width AlexNet or VGG allocates 150-400 MB weight gradients for its FC layers; glibc
-    serves blocks that big with a fresh ``mmap`` and unmaps them on free, so every step page-faults them in again,
-    which is slow and very noisy on a busy machine. Raising the mmap and trim thresholds (what PyTorch's CPU tuning
-    guide gets with jemalloc or tcmalloc) makes the step measure the arithmetic. Both models of a comparison run
-    inside it alike. On exit the thresholds go back to glibc's 128 KiB and the kept memory is trimmed.
-    """
-    libc = _libc() if enabled else None
-    if libc is None:
-        yield False
-        return
-    ok = libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31) == 1
-    try:
-        yield ok
-    finally:
-        libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT)
-        libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT)
-        libc.malloc_trim(0)
 
 
 # ------------------------------------------------------------------------------------------------ the study runs

@@ -75,8 +75,15 @@ def layer_step(fn, x: torch.Tensor, g: torch.Tensor):
     return run
 
 
-def run(repeats: int = 15, device: str = "cpu", root=None, runs: dict | None = None) -> pd.DataFrame:
-    """One row per variant: step ms (wall, CPU), LRN's share of the step, and the LRN layer alone."""
+def run(repeats: int = 15, device: str = "cpu", root=None, runs: dict | None = None,
+        malloc_tuning: bool = True) -> pd.DataFrame:
+    """One row per variant: step ms (wall, CPU), LRN's share of the step, and the LRN layer alone; inside
+    :func:`benchmarks.common.malloc_cache` as training is on the CPU (``malloc_tuning``)."""
+    with malloc_cache(malloc_tuning and torch.device(device).type == "cpu"):
+        return _run(repeats, device, root, runs)
+
+
+def _run(repeats: int, device: str, root, runs: dict | None) -> pd.DataFrame:
     study, main = (runs or study_runs(root, device=device, papers=("alexnet",)))["alexnet"]
     batches, _ = train_batches(study, main)
     x, y = batches.batch(0, 0)
@@ -116,14 +123,14 @@ def main(argv=None) -> pd.DataFrame:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--device", default="cpu")
     p.add_argument("--root", default=None, help="data root (default: $REVIEWLIB_DATA or ../shared/data/...)")
-    p.add_argument("--malloc-cache", action="store_true", help="keep freed memory in glibc (training does not)")
+    p.add_argument("--no-malloc-cache", action="store_true",
+                   help="let glibc return freed memory at once (training keeps it: reviewlib.device.keep_freed_memory)")
     args = p.parse_args(argv)
     threads = set_threads(args.threads)
     print(machine_line())
     print(f"AlexNet study step with and without LRN on {args.device} ({data_root(args.root)}): {threads} thread(s), "
           f"{args.repeats} interleaved repeats, load {load_average()}", flush=True)
-    with malloc_cache(args.malloc_cache and args.device == "cpu"):
-        table = run(args.repeats, args.device, args.root)
+    table = run(args.repeats, args.device, args.root, malloc_tuning=not args.no_malloc_cache)
     print(to_text(table))
     print(f"load after: {load_average()}")
     return table

@@ -93,9 +93,9 @@ def end_to_end(paper: str, study, run, *, steps: int, repeats: int, budget_s: fl
 
 
 def run(quick: bool = False, root: str | Path | None = None, device: str = "cpu", prefetch: bool = False,
-        papers=PAPERS, runs: dict | None = None, malloc_tuning: bool = False) -> pd.DataFrame:
+        papers=PAPERS, runs: dict | None = None, malloc_tuning: bool = True) -> pd.DataFrame:
     """The end-to-end table, one row per paper's study main run (``runs``: :func:`benchmarks.common.study_runs`).
-    ``malloc_tuning``: run inside :func:`benchmarks.common.malloc_cache` (off by default: training runs without)."""
+    ``malloc_tuning``: run inside :func:`benchmarks.common.malloc_cache`, as training does on the CPU."""
     runs = runs or study_runs(root, device=device, papers=papers)
     rows = []
     with malloc_cache(malloc_tuning and torch.device(device).type == "cpu"):
@@ -120,13 +120,14 @@ def main(argv=None) -> pd.DataFrame:
     p.add_argument("--device", default="cpu")
     p.add_argument("--prefetch", action="store_true", help="prepare the next batch in a thread during the step")
     p.add_argument("--papers", nargs="+", default=list(PAPERS), choices=list(PAPERS))
-    p.add_argument("--malloc-cache", action="store_true", help="keep freed memory in glibc (training does not)")
+    p.add_argument("--no-malloc-cache", action="store_true",
+                   help="let glibc return freed memory at once (training keeps it: reviewlib.device.keep_freed_memory)")
     args = p.parse_args(argv)
     threads = set_threads(args.threads)
     print(f"data pipeline: {threads} torch thread(s), load {load_average()}, device {args.device}, "
           f"data {data_root(args.root)}", flush=True)
     table = run(args.quick, args.root, args.device, prefetch=args.prefetch, papers=args.papers,
-                malloc_tuning=args.malloc_cache)
+                malloc_tuning=not args.no_malloc_cache)
     print(to_text(table))
     return table
 

@@ -17,7 +17,7 @@ from reviewlib.data.augment import (
     IMAGENET_EIGVAL, IMAGENET_EIGVEC, IMAGENET_MEAN, IMAGENET_STD, AlexNetTrain, CentreCrop, Draws, GoogLeNetTrain,
     VGGTrain, colour_shift, denormalize, pca_from_images, resize_side,
 )
-from reviewlib.data.resample import MODES, crop_resize, shrink
+from reviewlib.data.resample import MODES, crop_resize, sample_points, shrink
 
 STD = torch.tensor(IMAGENET_STD)[:, None, None]
 TOL = 1e-5
@@ -115,6 +115,23 @@ def test_mixed_batches_read_each_box_as_alone(mode):
     for k in range(6):
         assert torch.allclose(mixed[k], crop_resize(x[k:k + 1], boxes[k:k + 1], 20, flip=flip[k:k + 1],
                                                     modes=MODES[int(modes[k])])[0], atol=1e-6)
+
+
+def test_bicubic_matrices_equal_grid_sample_bicubic():
+    """The bicubic reader's two matrix products give grid_sample's bicubic (border padding) at the same points:
+    enlarged and shrunk boxes, boxes touching the edges (the repeated edge pixels), flipped or not."""
+    x = _unit(_images(6, side=48))
+    boxes = torch.tensor([[0, 0, 1, 1], [0.1, 0.2, 0.5, 0.6], [0.5, 0.5, 0.9, 0.9], [0, 0, 0.9, 0.9],
+                          [0.2, 0.1, 0.4, 0.3], [0.05, 0.0, 1.0, 0.95]], dtype=torch.float64)
+    flip = torch.tensor([True, False, True, False, True, True])
+    for size in (20, 96):
+        u, v = sample_points(boxes, size, flip)
+        grid = torch.stack([(2 * u - 1)[:, None, :].expand(6, size, size),
+                            (2 * v - 1)[:, :, None].expand(6, size, size)], dim=-1).float()
+        ref = F.grid_sample(x, grid, mode="bicubic", padding_mode="border", align_corners=False)
+        out = crop_resize(x, boxes, size, flip=flip, modes="bicubic")
+        assert out.shape == ref.shape == (6, 3, size, size)
+        assert float((out - ref).abs().max()) < TOL
 
 
 def _area_matrix(start, stop, size, side):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reviewlib.data.augment import AlexNetTrain, CentreCrop, GoogLeNetTrain
+from reviewlib.data.augment import AlexNetTrain, CentreCrop, GoogLeNetTrain, VGGTrain
 from reviewlib.data.batches import Batches, Plan, on_device
 from reviewlib.data.store import load_store
 from reviewlib.data.streaming import StreamingBatches
@@ -48,6 +48,20 @@ def test_len_order_and_labels():
     ordered = _batches(images, labels, shuffle=False, transform=CentreCrop(16, 16))
     assert torch.equal(torch.cat([y for _, y in _all(ordered, 0)]), labels)
     assert len(_batches(images, labels, drop_last=True)) == 6
+
+
+@pytest.mark.parametrize("transform", [AlexNetTrain(16, 13), AlexNetTrain(18, 16), VGGTrain(14, 20, 12),
+                                       CentreCrop(16, 13), GoogLeNetTrain(12)], ids=repr)
+def test_reading_a_batch_out_of_the_store_equals_transforming_the_gathered_batch(transform):
+    """Batches reads each batch with ``transform.gathered(store, index)``; the sliced crops of AlexNet's 16-pixel
+    store (resize 16) skip the gathered copy, the others gather first: the numbers are those of
+    ``transform(store[index])`` under the same draws."""
+    images, _ = _store(50)
+    index = torch.tensor([7, 3, 3, 41, 0, 19, 22, 8])
+    got = transform.gathered(images, index, torch.Generator().manual_seed(5))
+    want = transform(images[index], torch.Generator().manual_seed(5))
+    assert got.shape == (8, 3, transform.crop, transform.crop)
+    assert torch.equal(got, want)
 
 
 def test_deterministic_from_the_seed_and_prefetch_changes_nothing():

@@ -51,3 +51,35 @@ def test_device_and_seed(monkeypatch):
     a = torch.rand(3)
     seed_everything(3)
     assert torch.equal(a, torch.rand(3))
+
+
+def _page_faults_of_fresh_buffers(times: int = 10, mb: int = 16) -> int:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(times):
+        torch.ones(mb * 2**18)  # allocated, written (every page touched), freed
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+def test_keep_freed_memory_stops_page_faulting_reused_buffers():
+    """Outside, glibc maps a 16 MB buffer anew on every allocation, and its pages are faulted in each time; inside,
+    the freed buffer is reused, so ten rounds fault in at most the pages of the first."""
+    import platform
+    import resource
+
+    from reviewlib.device import keep_freed_memory
+
+    if platform.system() != "Linux":
+        with keep_freed_memory() as kept:
+            assert kept is False
+        return
+    pages = 16 * 2**20 // resource.getpagesize()
+    outside = _page_faults_of_fresh_buffers()
+    if outside < 2 * pages:
+        pytest.skip(f"transparent huge pages hide the faults here ({outside} in ten rounds of {pages} pages)")
+    with keep_freed_memory() as kept:
+        assert kept is True
+        inside = _page_faults_of_fresh_buffers()
+    assert inside <= 1.5 * pages < outside  # only the first round, if any, faults the buffer in
+    assert _page_faults_of_fresh_buffers() >= 2 * pages  # glibc's defaults are back on exit

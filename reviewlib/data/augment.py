@@ -97,12 +97,12 @@ def normalize_(out: torch.Tensor, shift: torch.Tensor | None = None, scale: floa
     return out.mul_((scale / std).to(out.device, out.dtype)[None, :, None, None]).add_(bias[:, :, None, None])
 
 
-def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None
-                          ) -> torch.Tensor | None:
+def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None,
+                          index: torch.Tensor | None = None) -> torch.Tensor | None:
     """When every box is exactly ``crop`` stored pixels at an integer offset (a store kept at the resize side,
     AlexNet Sect. 2), the crops need no resampling: each is a slice, flipped where drawn, converted, then PCA-shifted
     and normalised in two passes over the batch (``x / (255 std) + (shift - mean) / std``). None when a box needs
-    resampling."""
+    resampling. ``index``: the crops are of ``x[index]``, sliced straight out of ``x`` (no gathered copy)."""
     side = x.shape[-1]
     px = draws.boxes.double() * side
     start = px[:, :2].round()
@@ -111,25 +111,28 @@ def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch
         return None
     mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float64)
     std = torch.tensor(IMAGENET_STD, dtype=torch.float64)
-    shift = torch.zeros(len(x), 3, dtype=torch.float64) if shift is None else shift
+    shift = torch.zeros(len(draws), 3, dtype=torch.float64) if shift is None else shift
     scale = (1 / (255 * std)).to(x.device, torch.float32)[None, :, None, None]
     bias = ((shift - mean) / std).to(x.device, torch.float32)[:, :, None, None]
-    out = torch.empty(len(x), x.shape[1], crop, crop, device=x.device)
-    for i, ((c, r), flip) in enumerate(zip(start.long().tolist(), draws.flip.tolist())):
-        patch = x[i, :, r:r + crop, c:c + crop]
+    out = torch.empty(len(draws), x.shape[1], crop, crop, device=x.device)
+    images = range(len(draws)) if index is None else index.tolist()
+    for i, (k, (c, r), flip) in enumerate(zip(images, start.long().tolist(), draws.flip.tolist())):
+        patch = x[k, :, r:r + crop, c:c + crop]
         out[i].copy_(patch.flip(-1) if flip else patch)  # the flip on the 8-bit patch: a quarter of the bytes
     return out.mul_(scale).add_(bias)  # x / (255 std) + (shift - mean) / std (faster than addcmul on the CPU)
 
 
-def crop_and_normalize(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None) -> torch.Tensor:
-    """The boxes of ``draws`` cut from the uint8 squares ``x``, resized to ``crop``, flipped, PCA-shifted and
-    normalised. Each output pixel is a weighted mean of stored pixels (weights summing to one), so colouring before
-    or after resampling gives the same numbers; it is done on whichever of the two tensors is smaller. Boxes that
-    need no resampling (exactly ``crop`` stored pixels at integer offsets) are sliced instead: the same numbers."""
-    sliced = sliced_and_normalized(x, draws, crop, shift)
+def crop_and_normalize(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None,
+                       index: torch.Tensor | None = None) -> torch.Tensor:
+    """The boxes of ``draws`` cut from the uint8 squares ``x`` (``x[index]`` when given), resized to ``crop``,
+    flipped, PCA-shifted and normalised. Each output pixel is a weighted mean of stored pixels (weights summing to
+    one), so colouring before or after resampling gives the same numbers; it is done on whichever of the two tensors
+    is smaller. Boxes that need no resampling (exactly ``crop`` stored pixels at integer offsets) are sliced
+    instead: the same numbers."""
+    sliced = sliced_and_normalized(x, draws, crop, shift, index)
     if sliced is not None:
         return sliced
-    x = x.float()
+    x = (x if index is None else x.index_select(0, index.to(x.device))).float()
     if x.shape[-1] < crop:
         return crop_resize(normalize_(x, shift, 1 / 255), draws.boxes, crop, flip=draws.flip)
     return normalize_(crop_resize(x, draws.boxes, crop, flip=draws.flip), shift, 1 / 255)
@@ -165,6 +168,12 @@ class _Transform:
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         return self.apply(x, self.draw(len(x), generator))
 
+    def gathered(self, images: torch.Tensor, index: torch.Tensor, generator: torch.Generator | None = None
+                 ) -> torch.Tensor:
+        """``self(images[index], generator)``: the same numbers; a transform that can read its crops straight
+        out of ``images`` skips the gathered copy of the batch (:class:`reviewlib.data.batches.Batches` calls it)."""
+        return self(images.index_select(0, index.to(images.device)), generator)
+
     def _flips(self, n: int, g) -> torch.Tensor:  # drawn even when off, so the other draws do not move
         return (torch.rand(n, generator=g) < 0.5) & bool(getattr(self, "flip", True))
 
@@ -173,6 +182,17 @@ class _Transform:
 
     def _shift(self, draws: Draws) -> torch.Tensor | None:
         return colour_shift(draws.alpha, self.pca) if getattr(self, "pca_sigma", 0.0) else None
+
+
+class _CropAndNormalize(_Transform):
+    """A transform that only crops, resizes, flips and colours (:func:`crop_and_normalize`): its square crops are
+    sliced straight out of the store when they need no resampling."""
+
+    def gathered(self, images: torch.Tensor, index: torch.Tensor, generator: torch.Generator | None = None
+                 ) -> torch.Tensor:
+        _check_batch(images)
+        draws = self.draw(len(index), generator)
+        return crop_and_normalize(images, draws, self.crop, self._shift(draws), index)
 
 
 def _check_sizes(name: str, **sizes: int) -> None:
@@ -189,7 +209,7 @@ def _square_boxes(offsets: torch.Tensor, crop: int, side: torch.Tensor | int) ->
 
 
 @dataclass(frozen=True)
-class AlexNetTrain(_Transform):
+class AlexNetTrain(_CropAndNormalize):
     """AlexNet Sect. 2 and 4.1: the short side rescaled to ``resize`` and the central ``resize x resize`` square
     kept (the stored square, rescaled), a random ``crop x crop`` patch at an integer offset, a horizontal flip with
     probability 1/2, and the PCA colour noise ``alpha ~ N(0, pca_sigma)`` per image (``pca = (eigval, eigvec)``,
@@ -222,7 +242,7 @@ class AlexNetTrain(_Transform):
 
 
 @dataclass(frozen=True)
-class VGGTrain(_Transform):
+class VGGTrain(_CropAndNormalize):
     """VGG Sect. 3.1: scale jittering, the training scale S drawn per image uniformly from the integers
     [``s_min``, ``s_max``] (``s_min == s_max``: single-scale training), the image rescaled to short side S, a random
     ``crop x crop`` patch (one per image per step), a horizontal flip and AlexNet's "random RGB colour shift" (PCA
@@ -315,7 +335,7 @@ class GoogLeNetTrain(_Transform):
 
 
 @dataclass(frozen=True)
-class CentreCrop(_Transform):
+class CentreCrop(_CropAndNormalize):
     """Evaluation (the single-crop protocol all three papers report): the short side rescaled to ``resize`` (at
     least ``crop``), the central ``crop x crop`` patch, ImageNet normalisation. No randomness; also the "no
     augmentation" training ablation."""

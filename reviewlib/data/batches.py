@@ -141,7 +141,9 @@ class Batches:
         """Batch ``i`` of ``epoch`` (a pure function of the store, the seed, ``epoch`` and ``i``)."""
         order = self.plan.order(epoch) if order is None else order
         idx = self.plan.indices(order, i).to(self.device)
-        x = self.transform(self.images.index_select(0, idx), self.plan.draws(epoch, i))  # (faster than [idx])
+        draws = self.plan.draws(epoch, i)
+        gathered = getattr(self.transform, "gathered", None)  # reads the batch out of the store, no copy
+        x = gathered(self.images, idx, draws) if gathered else self.transform(self.images.index_select(0, idx), draws)
         return x, self.labels.index_select(0, idx)
 
     def epoch(self, e: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

@@ -22,7 +22,7 @@ and torchvision's ``align_corners=False`` convention). The four interpolations G
 - ``nearest``: the image pixel under ``u_j`` (``floor(u_j * S)``), torchvision's ``NEAREST_EXACT`` (and PIL's
   nearest) rule; read with a gather. (``grid_sample``'s nearest rounds half to even and would differ where ``u_j``
   falls exactly on a pixel edge.)
-- ``bicubic``: ``F.grid_sample(mode="bicubic", padding_mode="border")`` at the same points: exactly
+- ``bicubic``: Keys' cubic (a = -0.75) at the same points, in two matrix products (:func:`_bicubic`): exactly
   ``F.interpolate(mode="bicubic", align_corners=False)`` then crop (Keys' kernel, a = -0.75, edge pixels repeated).
 
 A horizontal flip reads the points of a row right to left (exact: flipping commutes with all four).
@@ -153,8 +153,36 @@ def _nearest(x, boxes, size, flip):
     return rows.gather(3, ix[:, None, None, :].expand(n, c, size, size))
 
 
+CUBIC_A = -0.75  # Keys' kernel parameter, as PyTorch's bicubic
+
+
+def _cubic_matrix(points: torch.Tensor, side: int) -> torch.Tensor:
+    """``[n, size, side]``: row j holds the weights Keys' cubic gives the four image pixels around ``points[:, j]``
+    ([0, 1] units) along one axis, edge pixels repeated (PyTorch's coefficients and border rule)."""
+    at = points * side - 0.5  # pixel i's centre is at i
+    first = at.floor()
+    t = (at - first)[..., None]
+    a, d = CUBIC_A, torch.cat([t + 1, t, 1 - t, 2 - t], dim=-1)  # distances to pixels first - 1 ... first + 2
+    near = ((a + 2) * d - (a + 3)) * d * d + 1  # |d| <= 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a  # 1 < |d| < 2
+    weights = torch.cat([far[..., :1], near[..., 1:3], far[..., 3:]], dim=-1)
+    index = (first.long()[..., None] + torch.arange(-1, 3)).clamp_(0, side - 1)
+    return torch.zeros(*points.shape, side, dtype=torch.float64).scatter_add_(2, index, weights)
+
+
 def _bicubic(x, boxes, size, flip):
-    return _grid(x, boxes, size, flip, "bicubic")
+    """Keys' cubic at the sample points, in two batched matrix products: the 4 x 4 pixels each output pixel reads
+    split into a row and a column part (weights ``w(dy) w(dx)``), so box ``i`` is ``rows_i @ x_i @ cols_i^T`` with
+    ``[size, S]`` matrices of four weights a row. The numbers of ``F.grid_sample(mode="bicubic",
+    padding_mode="border")`` at the same points (to float rounding), in about half its CPU time (16 boxes of a
+    64-pixel batch to 96 pixels on one thread: 1.7 against 3.9 ms)."""
+    n, c, side = len(x), x.shape[1], x.shape[-1]
+    u, v = sample_points(boxes, size, flip)
+    cols = _cubic_matrix(u, side).transpose(1, 2).to(x.device, x.dtype, non_blocking=True)  # [n, S, size]
+    rows = _cubic_matrix(v, side).to(x.device, x.dtype, non_blocking=True)  # [n, size, S]
+    by_row = torch.bmm(rows, x.permute(0, 2, 1, 3).reshape(n, side, c * side))  # [n, size, C * S]
+    out = torch.bmm(by_row.view(n, size * c, side), cols)  # [n, size * C, size]
+    return out.view(n, size, c, size).permute(0, 2, 1, 3).contiguous()
 
 
 READERS = {"bilinear": _bilinear, "area": _area, "nearest": _nearest, "bicubic": _bicubic}

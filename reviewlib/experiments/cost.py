@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ..device import in_training_layout, model_to_device
+from ..device import in_training_layout, keep_freed_memory, model_to_device
 from ..nets import build_model
 from ..train.run import Run
 
@@ -32,7 +32,8 @@ def _sync(device: torch.device) -> None:
 def step_seconds(model: str, *, width: float, image_size: int, batch_size: int, num_classes: int = 10,
                  steps: int = 3, device: str = "cpu", **model_kw) -> float:
     """Seconds per training step of ``model`` at this size: the fastest of ``steps`` timed steps after one warm-up,
-    in the memory layout training uses on ``device`` (:func:`reviewlib.device.channels_last`)."""
+    in the memory layout and with the allocator setting training uses on ``device``
+    (:func:`reviewlib.device.channels_last`, :func:`reviewlib.device.keep_freed_memory`)."""
     device = torch.device(device)
     net = model_to_device(build_model(model, num_classes=num_classes, width=width, image_size=image_size, **model_kw),
                           device).train()
@@ -49,14 +50,15 @@ def step_seconds(model: str, *, width: float, image_size: int, batch_size: int, 
         loss.backward()
         opt.step()
 
-    step()
-    _sync(device)
     times = []
-    for _ in range(steps):
-        start = time.perf_counter()
+    with keep_freed_memory(device.type == "cpu"):
         step()
         _sync(device)
-        times.append(time.perf_counter() - start)
+        for _ in range(steps):
+            start = time.perf_counter()
+            step()
+            _sync(device)
+            times.append(time.perf_counter() - start)
     return min(times)
 
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..device import in_training_layout, model_to_device, pick_device, seed_everything
+from ..device import in_training_layout, keep_freed_memory, model_to_device, pick_device, seed_everything
 from ..evaluate.predict import topk_correct
 from ..nets import eval_mode
 from . import distributed
@@ -105,9 +105,10 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     else:
         seed_everything(seed)
     plot = LivePlot(live_plot and distributed.is_main())
-    with DeferredInterrupt() as interrupt, tqdm(total=epochs * steps, unit="batch", dynamic_ncols=True,
-                                                initial=min(state.epoch * steps + state.batch, epochs * steps),
-                                                disable=not (progress and distributed.is_main())) as bar:
+    bar = tqdm(total=epochs * steps, unit="batch", dynamic_ncols=True,
+               initial=min(state.epoch * steps + state.batch, epochs * steps),
+               disable=not (progress and distributed.is_main()))
+    with keep_freed_memory(device.type == "cpu"), DeferredInterrupt() as interrupt, bar:
         for epoch in range(state.epoch, epochs):
             lr, t0 = optimizer.param_groups[0]["lr"], time.perf_counter() - state.seconds
             train_model.train()

@@ -17,6 +17,7 @@ from reviewlib.review.viewer import activation_figure, activations, stages
 def test_pm():
     assert pm(61.234, 1.25) == "61.2 ± 1.2" and pm(61.0) == "61.0" and pm(61.0, math.nan) == "61.0"
     assert pm(math.nan) == "n/a" and pm(0.5, 0.25, digits=2) == "0.50 ± 0.25"
+    assert pm(-0.04, 0.3) == "0.0 ± 0.3" and pm(-0.06) == "-0.1"  # no signed zero
 
 
 def test_markdown_is_the_text_it_shows():

@@ -50,7 +50,7 @@ def pm(mean: float, sd: float | None = None, digits: int = 1) -> str:
     """``mean ± sd`` with ``digits`` decimals (just the mean when ``sd`` is missing or NaN)."""
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "n/a"
-    text = f"{mean:.{digits}f}"
+    text = f"{round(mean, digits) + 0.0:.{digits}f}"  # + 0.0: a mean that rounds to zero prints 0.0, not -0.0
     if sd is not None and not (isinstance(sd, float) and math.isnan(sd)):
         text += f" ± {sd:.{digits}f}"
     return text

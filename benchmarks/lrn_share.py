@@ -21,9 +21,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reviewlib.device import keep_freed_memory
 from reviewlib.nets.layers import LocalResponseNorm
 
-from .common import (build_run_model, data_root, interleaved, load_average, machine_line, malloc_cache,
+from .common import (build_run_model, data_root, interleaved, load_average, machine_line,
                      set_threads, study_runs, to_text, train_step)
 from .pipeline import train_batches
 
@@ -78,8 +79,8 @@ def layer_step(fn, x: torch.Tensor, g: torch.Tensor):
 def run(repeats: int = 15, device: str = "cpu", root=None, runs: dict | None = None,
         malloc_tuning: bool = True) -> pd.DataFrame:
     """One row per variant: step ms (wall, CPU), LRN's share of the step, and the LRN layer alone; inside
-    :func:`benchmarks.common.malloc_cache` as training is on the CPU (``malloc_tuning``)."""
-    with malloc_cache(malloc_tuning and torch.device(device).type == "cpu"):
+    :func:`reviewlib.device.keep_freed_memory` as training is on the CPU (``malloc_tuning``)."""
+    with keep_freed_memory(malloc_tuning and torch.device(device).type == "cpu"):
         return _run(repeats, device, root, runs)
 
 

@@ -13,7 +13,7 @@ wall repeat) are given too. Target >= 1.00: a builder that only arranges torch's
 anything. The repeats stop early when the time budget is spent (never fewer than 3). ``same_ops`` says whether
 both dispatch exactly the same ATen operators on the same shapes (forward and forward + backward): when they do,
 a ratio away from 1 can only be Python-level module overhead or noise. glibc's allocator keeps freed memory during
-the table (:func:`benchmarks.common.malloc_cache`), so the big FC weight gradients are not page-faulted in anew on
+the table (:func:`reviewlib.device.keep_freed_memory`), so the big FC weight gradients are not page-faulted in anew on
 every step; ``--no-malloc-tuning`` turns that off.
 
 The paper variants (AlexNet's two towers with LRN, GoogLeNet's true 5x5 branches and LRN) have no torchvision
@@ -33,10 +33,11 @@ import torch
 import torchvision
 from torch import nn
 
+from reviewlib.device import keep_freed_memory
 from reviewlib.nets import build_model, input_side
 from reviewlib.train.loop import compute_loss
 
-from .common import interleaved, load_average, malloc_cache, paired_ratio, rate_summary, set_threads, to_text
+from .common import interleaved, load_average, paired_ratio, rate_summary, set_threads, to_text
 
 
 @dataclass(frozen=True)
@@ -205,10 +206,10 @@ def run(cases: list[Case], repeats: int, paper_repeats: int | None = None,
         budget_s: float | None = None, malloc_tuning: bool = True) -> pd.DataFrame:
     """The table for every case; paper variants (no twin) use ``paper_repeats`` (default: ``repeats``).
     ``budget_s`` is the whole table's timing budget, shared out: a pair gets twice a single model's share.
-    ``malloc_tuning``: run inside :func:`benchmarks.common.malloc_cache` (column ``malloc_cache``)."""
+    ``malloc_tuning``: run inside :func:`reviewlib.device.keep_freed_memory` (column ``malloc_cache``)."""
     weights = [2 if c.reference else 1 for c in cases]
     rows = []
-    with malloc_cache(malloc_tuning) as cached:
+    with keep_freed_memory(malloc_tuning) as cached:
         for case, w in zip(cases, weights):
             share = None if budget_s is None else budget_s * w / sum(weights)
             rows += run_case(case, repeats if case.reference else (paper_repeats or repeats), budget_s=share)

@@ -29,9 +29,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from reviewlib.device import keep_freed_memory
 from reviewlib.experiments.runner import make_batches, splits, train_transform
 
-from .common import (PAPERS, build_run_model, data_root, interleaved, load_average, malloc_cache, paired_ratio,
+from .common import (PAPERS, build_run_model, data_root, interleaved, load_average, paired_ratio,
                      rate_summary, set_threads, study_runs, sync, to_text, train_step)
 
 TARGET = 0.95  # end to end / training step alone
@@ -95,10 +96,10 @@ def end_to_end(paper: str, study, run, *, steps: int, repeats: int, budget_s: fl
 def run(quick: bool = False, root: str | Path | None = None, device: str = "cpu", prefetch: bool = False,
         papers=PAPERS, runs: dict | None = None, malloc_tuning: bool = True) -> pd.DataFrame:
     """The end-to-end table, one row per paper's study main run (``runs``: :func:`benchmarks.common.study_runs`).
-    ``malloc_tuning``: run inside :func:`benchmarks.common.malloc_cache`, as training does on the CPU."""
+    ``malloc_tuning``: run inside :func:`reviewlib.device.keep_freed_memory`, as training does on the CPU."""
     runs = runs or study_runs(root, device=device, papers=papers)
     rows = []
-    with malloc_cache(malloc_tuning and torch.device(device).type == "cpu"):
+    with keep_freed_memory(malloc_tuning and torch.device(device).type == "cpu"):
         for paper in papers:
             study, main = runs[paper]
             r = end_to_end(paper, study, main, steps=3 if quick else 10, repeats=3 if quick else 7,

@@ -10,6 +10,7 @@ import ctypes.util
 import os
 import platform
 import random
+import threading
 from collections.abc import Iterator
 
 import numpy as np
@@ -75,7 +76,11 @@ def in_training_layout(x: torch.Tensor) -> torch.Tensor:
 
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)
-_GLIBC_DEFAULT = 128 * 1024
+# Where glibc's own adaptive thresholds top out on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX, and trim = 2 x mmap): once
+# mallopt has set a threshold glibc stops adapting it, so these are what the allocator is left with afterwards.
+_ADAPTIVE_MAX = {_M_MMAP_THRESHOLD: 32 << 20, _M_TRIM_THRESHOLD: 64 << 20}
+_KEPT = {"depth": 0, "ok": False}
+_KEPT_LOCK = threading.Lock()
 
 
 def _libc():
@@ -83,9 +88,19 @@ def _libc():
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
+    if not (hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim")):
+        return None
+    libc.mallopt.argtypes, libc.mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    libc.malloc_trim.argtypes, libc.malloc_trim.restype = (ctypes.c_size_t,), ctypes.c_int
+    return libc
+
+
+def _keep(libc) -> bool:
+    """Raise both thresholds (1 GiB for mmap, where glibc before 2.35 refuses more than 32 MiB and gets that)."""
+    mmap = libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30) == 1 or libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20) == 1
+    return mmap and libc.mallopt(_M_TRIM_THRESHOLD, (1 << 31) - 1) == 1
 
 
 @contextlib.contextmanager
@@ -93,22 +108,33 @@ def keep_freed_memory(enabled: bool = True) -> Iterator[bool]:
     """Inside, the C allocator (glibc, on Linux) keeps freed memory for reuse instead of returning it to the OS;
     yields whether it could (False elsewhere, where nothing changes).
 
-    glibc serves every block over 128 KiB with a fresh ``mmap`` and unmaps it on free, so a CPU training step, which
-    frees and allocates the same activations, gradients and batches (megabytes each) every step, page-faults them
-    all in anew: at the study sizes the kernel's page faulting took 10-20% of a training step on the 2-core machine.
-    Raising the mmap and trim thresholds, what PyTorch's CPU tuning guide gets with jemalloc or tcmalloc, lets the
-    step reuse its memory. No number a model computes changes. On exit the thresholds go back to glibc's defaults
-    and the kept memory is returned to the OS (``malloc_trim``). :func:`reviewlib.train.loop.fit` trains inside it
-    on the CPU.
+    glibc serves a large block with a fresh ``mmap`` and unmaps it on free (from 128 KiB, a threshold it raises by
+    itself up to 32 MiB as it sees such blocks freed), and gives the top of its heap back to the OS beyond a trim
+    threshold. A CPU training step frees and allocates the same activations, gradients and batches (megabytes each)
+    every step, and many of them were page-faulted in anew each time: at the study sizes the kernel's page faulting
+    took 10-20% of a training step on the 2-core machine. Raising both thresholds, what PyTorch's CPU tuning guide
+    gets with jemalloc or tcmalloc, lets the step reuse its memory. No number a model computes changes.
+
+    The setting is process-wide. Blocks nest (and may be entered from several threads): the outermost one sets it,
+    and its exit returns the kept memory to the OS (``malloc_trim``) and leaves the thresholds where glibc's own
+    adaptive rule tops out (32 and 64 MiB: glibc stops adapting once they are set). :func:`reviewlib.train.loop.fit`
+    trains inside it on the CPU.
     """
     libc = _libc() if enabled else None
     if libc is None:
         yield False
         return
-    ok = libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30) == 1 and libc.mallopt(_M_TRIM_THRESHOLD, 1 << 31) == 1
+    with _KEPT_LOCK:
+        if _KEPT["depth"] == 0:
+            _KEPT["ok"] = _keep(libc)
+        _KEPT["depth"] += 1
+        ok = _KEPT["ok"]
     try:
         yield ok
     finally:
-        libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT)
-        libc.mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT)
-        libc.malloc_trim(0)
+        with _KEPT_LOCK:
+            _KEPT["depth"] -= 1
+            if _KEPT["depth"] == 0:
+                for option, value in _ADAPTIVE_MAX.items():
+                    libc.mallopt(option, value)
+                libc.malloc_trim(0)

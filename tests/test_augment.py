@@ -118,20 +118,21 @@ def test_mixed_batches_read_each_box_as_alone(mode):
 
 
 def test_bicubic_matrices_equal_grid_sample_bicubic():
-    """The bicubic reader's two matrix products give grid_sample's bicubic (border padding) at the same points:
-    enlarged and shrunk boxes, boxes touching the edges (the repeated edge pixels), flipped or not."""
-    x = _unit(_images(6, side=48))
+    """The bicubic reader's two matrix products give grid_sample's bicubic (border padding) at the same points, in
+    float64 to 1e-10: enlarged and shrunk boxes, boxes at and past the edges (the repeated edge pixels), flipped or
+    not."""
+    x = _unit(_images(7, side=48)).double()
     boxes = torch.tensor([[0, 0, 1, 1], [0.1, 0.2, 0.5, 0.6], [0.5, 0.5, 0.9, 0.9], [0, 0, 0.9, 0.9],
-                          [0.2, 0.1, 0.4, 0.3], [0.05, 0.0, 1.0, 0.95]], dtype=torch.float64)
-    flip = torch.tensor([True, False, True, False, True, True])
+                          [0.2, 0.1, 0.4, 0.3], [0.05, 0.0, 1.0, 0.95], [-0.1, 0.05, 1.1, 1.2]], dtype=torch.float64)
+    flip = torch.tensor([True, False, True, False, True, True, False])
     for size in (20, 96):
         u, v = sample_points(boxes, size, flip)
-        grid = torch.stack([(2 * u - 1)[:, None, :].expand(6, size, size),
-                            (2 * v - 1)[:, :, None].expand(6, size, size)], dim=-1).float()
+        grid = torch.stack([(2 * u - 1)[:, None, :].expand(7, size, size),
+                            (2 * v - 1)[:, :, None].expand(7, size, size)], dim=-1)
         ref = F.grid_sample(x, grid, mode="bicubic", padding_mode="border", align_corners=False)
         out = crop_resize(x, boxes, size, flip=flip, modes="bicubic")
-        assert out.shape == ref.shape == (6, 3, size, size)
-        assert float((out - ref).abs().max()) < TOL
+        assert out.shape == ref.shape == (7, 3, size, size) and out.dtype == torch.float64
+        assert float((out - ref).abs().max()) < 1e-10
 
 
 def _area_matrix(start, stop, size, side):

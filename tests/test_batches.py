@@ -62,6 +62,9 @@ def test_reading_a_batch_out_of_the_store_equals_transforming_the_gathered_batch
     want = transform(images[index], torch.Generator().manual_seed(5))
     assert got.shape == (8, 3, transform.crop, transform.crop)
     assert torch.equal(got, want)
+    if hasattr(transform, "resize"):  # the crop transforms check the index they slice by
+        with pytest.raises(IndexError, match="out of range for 50 images"):
+            transform.gathered(images, torch.tensor([3, 50]))
 
 
 def test_deterministic_from_the_seed_and_prefetch_changes_nothing():

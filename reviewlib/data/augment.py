@@ -188,11 +188,19 @@ class _CropAndNormalize(_Transform):
     """A transform that only crops, resizes, flips and colours (:func:`crop_and_normalize`): its square crops are
     sliced straight out of the store when they need no resampling."""
 
+    def apply(self, x: torch.Tensor, draws: Draws | None = None, index: torch.Tensor | None = None) -> torch.Tensor:
+        """The crops of ``draws`` (drawn here when None) out of ``x``, or out of ``x[index]`` without gathering it
+        (``index``: int64 on the CPU)."""
+        _check_batch(x)
+        n = len(x) if index is None else len(index)
+        if index is not None and n and not (0 <= int(index.min()) and int(index.max()) < len(x)):
+            raise IndexError(f"{type(self).__name__}: index out of range for {len(x)} images")
+        draws = self.draw(n) if draws is None else draws
+        return crop_and_normalize(x, draws, self.crop, self._shift(draws), index)
+
     def gathered(self, images: torch.Tensor, index: torch.Tensor, generator: torch.Generator | None = None
                  ) -> torch.Tensor:
-        _check_batch(images)
-        draws = self.draw(len(index), generator)
-        return crop_and_normalize(images, draws, self.crop, self._shift(draws), index)
+        return self.apply(images, self.draw(len(index), generator), index)
 
 
 def _check_sizes(name: str, **sizes: int) -> None:
@@ -236,10 +244,6 @@ class AlexNetTrain(_CropAndNormalize):
         return Draws(_square_boxes(offsets, self.crop, self.resize), self._flips(n, generator),
                      self._alphas(n, generator))
 
-    def apply(self, x: torch.Tensor, draws: Draws) -> torch.Tensor:
-        _check_batch(x)
-        return crop_and_normalize(x, draws, self.crop, self._shift(draws))
-
 
 @dataclass(frozen=True)
 class VGGTrain(_CropAndNormalize):
@@ -269,10 +273,6 @@ class VGGTrain(_CropAndNormalize):
         u = torch.rand(n, 2, generator=generator, dtype=torch.float64)
         offsets = (u * (s - self.crop + 1)[:, None]).floor()
         return Draws(_square_boxes(offsets, self.crop, s), self._flips(n, generator), self._alphas(n, generator))
-
-    def apply(self, x: torch.Tensor, draws: Draws) -> torch.Tensor:
-        _check_batch(x)
-        return crop_and_normalize(x, draws, self.crop, self._shift(draws))
 
 
 @dataclass(frozen=True)
@@ -351,11 +351,6 @@ class CentreCrop(_CropAndNormalize):
         top = int(round((side - self.crop) / 2.0))  # torchvision's center_crop
         box = _square_boxes(torch.tensor([[top, top]]), self.crop, side)
         return Draws(box.expand(n, 4), torch.zeros(n, dtype=torch.bool), torch.zeros(n, 3, dtype=torch.float64))
-
-    def apply(self, x: torch.Tensor, draws: Draws | None = None) -> torch.Tensor:
-        _check_batch(x)
-        draws = self.draw(len(x)) if draws is None else draws
-        return crop_and_normalize(x, draws, self.crop, None)
 
 
 # ------------------------------------------------------------------------------------------------- colour PCA

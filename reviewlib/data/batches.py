@@ -140,10 +140,11 @@ class Batches:
     def batch(self, epoch: int, i: int, order: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Batch ``i`` of ``epoch`` (a pure function of the store, the seed, ``epoch`` and ``i``)."""
         order = self.plan.order(epoch) if order is None else order
-        idx = self.plan.indices(order, i).to(self.device)
+        index = self.plan.indices(order, i)  # on the CPU: a transform may read it without waiting for the device
+        idx = index.to(self.device)
         draws = self.plan.draws(epoch, i)
-        gathered = getattr(self.transform, "gathered", None)  # reads the batch out of the store, no copy
-        x = gathered(self.images, idx, draws) if gathered else self.transform(self.images.index_select(0, idx), draws)
+        gathered = getattr(self.transform, "gathered", None)  # may slice its crops straight out of the store
+        x = gathered(self.images, index, draws) if gathered else self.transform(self.images.index_select(0, idx), draws)
         return x, self.labels.index_select(0, idx)
 
     def epoch(self, e: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:

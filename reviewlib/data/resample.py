@@ -22,8 +22,8 @@ and torchvision's ``align_corners=False`` convention). The four interpolations G
 - ``nearest``: the image pixel under ``u_j`` (``floor(u_j * S)``), torchvision's ``NEAREST_EXACT`` (and PIL's
   nearest) rule; read with a gather. (``grid_sample``'s nearest rounds half to even and would differ where ``u_j``
   falls exactly on a pixel edge.)
-- ``bicubic``: Keys' cubic (a = -0.75) at the same points, in two matrix products (:func:`_bicubic`): exactly
-  ``F.interpolate(mode="bicubic", align_corners=False)`` then crop (Keys' kernel, a = -0.75, edge pixels repeated).
+- ``bicubic``: Keys' cubic (a = -0.75, edge pixels repeated) at the same points, in two matrix products
+  (:func:`_bicubic`): exactly ``F.interpolate(mode="bicubic", align_corners=False)`` then crop.
 
 A horizontal flip reads the points of a row right to left (exact: flipping commutes with all four).
 """

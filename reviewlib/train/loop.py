@@ -87,6 +87,7 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     continue from it when it exists, exactly where it stopped (``epochs`` counts from the start of training; a
     finished run returns its history). ``seed`` seeds torch (dropout) on a fresh start; the init is the caller's.
     ``averaged``: a list that receives the Polyak-averaged model (``recipe.ema_decay``), the net the paper evaluates.
+    On the CPU it trains inside :func:`reviewlib.device.keep_freed_memory` (a process-wide allocator setting).
     """
     device = torch.device(device) if device is not None else pick_device()
     epochs, steps, cuda = int(epochs or recipe.epochs), len(train), device.type == "cuda"
@@ -105,10 +106,10 @@ def fit(model: nn.Module, train, val, recipe: Recipe, *, epochs: int | None = No
     else:
         seed_everything(seed)
     plot = LivePlot(live_plot and distributed.is_main())
-    bar = tqdm(total=epochs * steps, unit="batch", dynamic_ncols=True,
+    with (keep_freed_memory(device.type == "cpu"), DeferredInterrupt() as interrupt,
+          tqdm(total=epochs * steps, unit="batch", dynamic_ncols=True,
                initial=min(state.epoch * steps + state.batch, epochs * steps),
-               disable=not (progress and distributed.is_main()))
-    with keep_freed_memory(device.type == "cpu"), DeferredInterrupt() as interrupt, bar:
+               disable=not (progress and distributed.is_main())) as bar):
         for epoch in range(state.epoch, epochs):
             lr, t0 = optimizer.param_groups[0]["lr"], time.perf_counter() - state.seconds
             train_model.train()

@@ -8,13 +8,13 @@ at a smaller width and size so that each gets three seeds; the baseline's seeds 
 
 Study sizing (``reviewlib.experiments.cost.step_seconds``, batch 64, 79 batches an epoch on tiny-imagenet-10, idle
 2-core CPU, channels-last, freed memory kept): the main run at width 0.25 and 96 px takes about 0.1 s a step, 8-9 s
-an epoch with its batches and validation, so 14 epochs are about 2 minutes (the 24-epoch recorded run shows how much
-more the longer schedule gives). An ablation arm at width 0.25 and 64 px takes about 0.056 s a step (the naive arm's step 3.2 times as
-long, so it gets 24 of the 79 batches), so 5 epochs x 4 arms x 3 seeds are about 6 minutes. Short checks (one seed
-each, Polyak-averaged top-1): width 0.125 at 64 px gave 42% after 6 epochs but 32-36% after 7 with two other seeds;
-width 0.25 at 64 px gave 32-44% after 4 epochs and 44-46% after 5, so the ablation trains 5; width 0.1875 (32-33%)
-and 56 px (35-43%) saved under 10% of the time, since the step of so small a net is mostly per-layer overhead.
-The notebook prints the plan's expected minutes before it trains.
+an epoch with its batches and validation, so 14 epochs are about 2 minutes (the 24-epoch recorded run shows what the
+longer schedule adds). An ablation arm at width 0.25 and 64 px takes about 0.056 s a step (the naive arm's step 3.2
+times as long, so it gets 24 of the 79 batches), so 5 epochs x 4 arms x 3 seeds are about 6 minutes. Short checks
+(one seed each, Polyak-averaged top-1): width 0.125 at 64 px gave 42% after 6 epochs but 32-36% after 7 with two
+other seeds; width 0.25 at 64 px gave 32-44% after 4 epochs and 44-46% after 5, so the ablation trains 5; width
+0.1875 (32-33%) and 56 px (35-43%) saved under 10% of the time, since the step of so small a net is mostly per-layer
+overhead. The notebook prints the plan's expected minutes before it trains.
 """
 from __future__ import annotations
 

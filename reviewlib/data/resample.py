@@ -22,8 +22,9 @@ and torchvision's ``align_corners=False`` convention). The four interpolations G
 - ``nearest``: the image pixel under ``u_j`` (``floor(u_j * S)``), torchvision's ``NEAREST_EXACT`` (and PIL's
   nearest) rule; read with a gather. (``grid_sample``'s nearest rounds half to even and would differ where ``u_j``
   falls exactly on a pixel edge.)
-- ``bicubic``: Keys' cubic (a = -0.75, edge pixels repeated) at the same points, in two matrix products
-  (:func:`_bicubic`): exactly ``F.interpolate(mode="bicubic", align_corners=False)`` then crop.
+- ``bicubic``: Keys' cubic (a = -0.75, edge pixels repeated) at the same points, in two matrix products for small
+  images, ``F.grid_sample(mode="bicubic")`` for large ones (:func:`_bicubic`): exactly
+  ``F.interpolate(mode="bicubic", align_corners=False)`` then crop.
 
 A horizontal flip reads the points of a row right to left (exact: flipping commutes with all four).
 """
@@ -61,8 +62,8 @@ def shrink(boxes: torch.Tensor, side: int, size: int) -> torch.Tensor:
 def _read(x: torch.Tensor, u: torch.Tensor, v: torch.Tensor, mode: str) -> torch.Tensor:
     """grid_sample of each image at columns ``u [n, size]`` and rows ``v [n, size]`` ([0, 1] units)."""
     n, size = u.shape
-    gx = (2 * u - 1).float().to(x.device, non_blocking=True)  # grid_sample's [-1, 1], align_corners=False
-    gy = (2 * v - 1).float().to(x.device, non_blocking=True)
+    gx = (2 * u - 1).to(x.device, x.dtype, non_blocking=True)  # grid_sample's [-1, 1], align_corners=False
+    gy = (2 * v - 1).to(x.device, x.dtype, non_blocking=True)
     grid = torch.stack([gx[:, None, :].expand(n, size, size), gy[:, :, None].expand(n, size, size)], dim=-1)
     return F.grid_sample(x, grid, mode=mode, padding_mode="border", align_corners=False)
 
@@ -170,13 +171,23 @@ def _cubic_matrix(points: torch.Tensor, side: int) -> torch.Tensor:
     return torch.zeros(*points.shape, side, dtype=torch.float64).scatter_add_(2, index, weights)
 
 
+#: Above this many multiply-adds per output pixel (``S * (S + size) / size``) bicubic reads with grid_sample's 16
+#: taps instead of the dense matrices. Measured on one CPU thread, 16 boxes, freed memory kept: the matrices took
+#: 0.5 of grid_sample's time at 64 -> 96 px (107 per pixel), 0.8 at 128 -> 112 (274), 1.0 at 146 -> 130 (310) and
+#: 1.35 at 256 -> 224 (549).
+MATRIX_MACS_PER_PIXEL = 256
+
+
 def _bicubic(x, boxes, size, flip):
-    """Keys' cubic at the sample points, in two batched matrix products: the 4 x 4 pixels each output pixel reads
-    split into a row and a column part (weights ``w(dy) w(dx)``), so box ``i`` is ``rows_i @ x_i @ cols_i^T`` with
-    ``[size, S]`` matrices of four weights a row. The numbers of ``F.grid_sample(mode="bicubic",
-    padding_mode="border")`` at the same points (to float rounding), in about half its CPU time (16 boxes of a
-    64-pixel batch to 96 pixels on one thread: 1.7 against 3.9 ms)."""
+    """Keys' cubic at the sample points. For small stored sides (the study's), two batched matrix products: the
+    4 x 4 pixels each output pixel reads split into a row and a column part (weights ``w(dy) w(dx)``), so box ``i``
+    is ``rows_i @ x_i @ cols_i^T`` with ``[size, S]`` matrices of four weights a row: the numbers of
+    ``F.grid_sample(mode="bicubic", padding_mode="border")`` at the same points (to float rounding) in about half
+    its CPU time at 64 -> 96 px. Dense matrices cost ``S * (S + size) / size`` multiply-adds an output pixel, so
+    from :data:`MATRIX_MACS_PER_PIXEL` on grid_sample reads instead."""
     n, c, side = len(x), x.shape[1], x.shape[-1]
+    if side * (side + size) > MATRIX_MACS_PER_PIXEL * size:
+        return _grid(x, boxes, size, flip, "bicubic")
     u, v = sample_points(boxes, size, flip)
     cols = _cubic_matrix(u, side).transpose(1, 2).to(x.device, x.dtype, non_blocking=True)  # [n, S, size]
     rows = _cubic_matrix(v, side).to(x.device, x.dtype, non_blocking=True)  # [n, size, S]

@@ -91,8 +91,10 @@ def _run(repeats: int, device: str, root, runs: dict | None) -> pd.DataFrame:
     models = {"no LRN": build_run_model(study, main, lrn=False), WITH: build_run_model(study, main),
               BEFORE: with_torch_lrn(build_run_model(study, main))}
     steps = {name: train_step(m, main.recipe) for name, m in models.items()}
+    # four steps a timing: one step (60-120 ms) is too short to time steadily on a shared machine (the share moved
+    # between 15% and 20% from run to run when each timing was a single step)
     times = interleaved({name: (lambda s=s: s(x, y)) for name, s in steps.items()}, repeats=repeats, warmup=2,
-                        device=study.device)
+                        inner=4, device=study.device)
     lrn, shape = first_lrn_input(models[WITH], x)
     maps = (torch.rand(shape, device=study.device) * 10).requires_grad_()
     grad = torch.randn_like(maps)

@@ -47,6 +47,8 @@ def test_ablation_summary_reads_like_the_papers_claims():
     shown = format_summary(t)
     assert shown.loc["no dropout", "val top-1 (%), mean ± sd"] == "55.0 ± 1.0"
     assert shown.loc["no dropout", "vs baseline (pp) ± se"].startswith("-6.0 ± ")
+    tiny = format_summary(ablation_summary({"a": [60.0, 61.0], "b": [60.0, 60.96]}, "a", {}))
+    assert tiny.loc["b", "vs baseline (pp) ± se"].startswith("0.0 ± ")  # -0.02 shows as 0.0, never -0.0
     with pytest.raises(KeyError, match="baseline"):
         ablation_summary(scores, "nothing", {})
 

@@ -97,7 +97,7 @@ def format_summary(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     def pm(a: float, b: float) -> str:
         if math.isnan(a):
             return ""
-        return f.format(a) + ("" if math.isnan(b) else " ± " + f.format(b))
+        return f.format(round(a, digits) + 0.0) + ("" if math.isnan(b) else " ± " + f.format(b))  # no "-0.0"
 
     metric = table.attrs.get("metric", "score")
     return pd.DataFrame({

@@ -109,17 +109,12 @@ def sliced_and_normalized(x: torch.Tensor, draws: Draws, crop: int, shift: torch
     if not (torch.allclose(px[:, 2:] - px[:, :2], torch.full_like(start, float(crop)), atol=1e-6)
             and torch.allclose(start, px[:, :2], atol=1e-6)):
         return None
-    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float64)
-    std = torch.tensor(IMAGENET_STD, dtype=torch.float64)
-    shift = torch.zeros(len(draws), 3, dtype=torch.float64) if shift is None else shift
-    scale = (1 / (255 * std)).to(x.device, torch.float32)[None, :, None, None]
-    bias = ((shift - mean) / std).to(x.device, torch.float32)[:, :, None, None]
     out = torch.empty(len(draws), x.shape[1], crop, crop, device=x.device)
     images = range(len(draws)) if index is None else index.tolist()
     for i, (k, (c, r), flip) in enumerate(zip(images, start.long().tolist(), draws.flip.tolist())):
         patch = x[k, :, r:r + crop, c:c + crop]
         out[i].copy_(patch.flip(-1) if flip else patch)  # the flip on the 8-bit patch: a quarter of the bytes
-    return out.mul_(scale).add_(bias)  # x / (255 std) + (shift - mean) / std (faster than addcmul on the CPU)
+    return normalize_(out, shift, 1 / 255)  # x / (255 std) + (shift - mean) / std
 
 
 def crop_and_normalize(x: torch.Tensor, draws: Draws, crop: int, shift: torch.Tensor | None,

@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from scipy import stats as _scipy_stats
 
+from ..review.report import pm as mean_pm_sd
+
 CONFIDENCE = 0.975
 AS_PAPER, NOISE, OPPOSITE = "as the paper reports", "within noise at this budget", "opposite"
 
@@ -92,12 +94,9 @@ def ablation_summary(scores: Mapping[str, Sequence[float]], baseline: str, paper
 
 def format_summary(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     """The summary as a reader sees it: ``mean ± sd`` and ``diff ± se`` as text."""
-    f = f"{{:.{digits}f}}"
 
     def pm(a: float, b: float) -> str:
-        if math.isnan(a):
-            return ""
-        return f.format(round(a, digits) + 0.0) + ("" if math.isnan(b) else " ± " + f.format(b))  # no "-0.0"
+        return "" if math.isnan(a) else mean_pm_sd(a, b, digits)
 
     metric = table.attrs.get("metric", "score")
     return pd.DataFrame({

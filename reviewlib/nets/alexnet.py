@@ -139,8 +139,8 @@ class AlexNet(nn.Module):
 
 
 def alexnet(variant: str = "paper", num_classes: int = 1000, width: float = 1.0, image_size: int | None = None,
-            *, lrn: bool | str = True, overlap_pool: bool = True, towers: int | None = None,
-            activation: str = "relu", dropout: float = 0.5, fc_width: float | None = None, one_gpu: bool = False) -> AlexNet:
+            *, lrn: bool | str = True, overlap_pool: bool = True, towers: int | None = None, activation: str = "relu",
+            dropout: float = 0.5, fc_width: float | None = None, one_gpu: bool = False) -> AlexNet:
     """Build AlexNet from its table.
 
     Args:

@@ -65,7 +65,8 @@ def faults(rounds=10, mb=16):
 
 out = {"pages": 16 * 2**20 // resource.getpagesize(), "outside": faults()}
 with keep_freed_memory() as kept:
-    out["kept"], out["inside"] = kept, faults()
+    out["kept"], out["warm_up"] = kept, faults(rounds=20)  # the heap grows to fit the buffer beside small objects
+    out["inside"] = faults()
     with keep_freed_memory():
         pass
     out["after_inner_exit"] = faults()  # the outer block still keeps memory
@@ -75,8 +76,9 @@ print(json.dumps(out))
 
 def test_keep_freed_memory_stops_page_faulting_reused_buffers():
     """With glibc fixed at its 128 KiB thresholds (set through its environment variables, so the baseline does not
-    depend on what ran before), a freed 16 MB buffer is unmapped and every new one is faulted in again; inside
-    keep_freed_memory ten rounds fault in at most the pages of the first, also after a nested block has ended."""
+    depend on what ran before), a freed 16 MB buffer is unmapped and every new one is faulted in again. Inside
+    keep_freed_memory the heap grows to hold it (a few times at most, as small objects land between the buffers)
+    and then ten rounds fault in nothing, also after a nested block has ended."""
     import json
     import os
     import platform
@@ -96,5 +98,6 @@ def test_keep_freed_memory_stops_page_faulting_reused_buffers():
     pages = got["pages"]
     assert got["kept"] is True
     assert got["outside"] >= 8 * pages  # every round maps the buffer anew
-    assert got["inside"] <= 1.5 * pages  # only the first round, if any
+    assert got["warm_up"] <= 10 * pages  # the heap settles within a few rounds (1-5 of 20 seen), not every round
+    assert got["inside"] <= 0.5 * pages  # and then reuses the freed buffer
     assert got["after_inner_exit"] <= 0.5 * pages  # the inner block's exit did not end the outer one's

@@ -117,6 +117,20 @@ def test_mixed_batches_read_each_box_as_alone(mode):
                                                     modes=MODES[int(modes[k])])[0], atol=1e-6)
 
 
+def test_nearest_copies_the_pixel_under_each_point():
+    """Nearest reads are copies: exactly the stored pixel ``floor(u * S)`` (edge pixels past the border), flipped
+    or not, enlarged or shrunk."""
+    x = _unit(_images(5, side=48))
+    boxes = torch.tensor([[0, 0, 1, 1], [0.1, 0.2, 0.5, 0.6], [0.2, 0.1, 0.4, 0.3], [0.05, 0.0, 1.0, 0.95],
+                          [-0.1, 0.05, 1.1, 1.2]], dtype=torch.float64)
+    flip = torch.tensor([True, False, True, False, True])
+    for size in (8, 33, 96):
+        u, v = sample_points(boxes, size, flip)
+        iy, ix = (v * 48).floor().long().clamp(0, 47), (u * 48).floor().long().clamp(0, 47)
+        ref = torch.stack([x[k][:, iy[k]][:, :, ix[k]] for k in range(5)])
+        assert torch.equal(crop_resize(x, boxes, size, flip=flip, modes="nearest"), ref)
+
+
 def test_bicubic_matrices_equal_grid_sample_bicubic():
     """The bicubic reader's two matrix products give grid_sample's bicubic (border padding) at the same points, in
     float64 to 1e-10: enlarged and shrunk boxes, boxes at and past the edges (the repeated edge pixels), flipped or

@@ -20,8 +20,8 @@ and torchvision's ``align_corners=False`` convention). The four interpolations G
   and is one bilinear read at a shifted point (exact); where a box is shrunk, roi_align with ``sampling_ratio=k``
   (``k = ceil(shrink)``) takes the mean of ``k x k`` bilinear samples over the footprint instead.
 - ``nearest``: the image pixel under ``u_j`` (``floor(u_j * S)``), torchvision's ``NEAREST_EXACT`` (and PIL's
-  nearest) rule; read with a gather. (``grid_sample``'s nearest rounds half to even and would differ where ``u_j``
-  falls exactly on a pixel edge.)
+  nearest) rule; read as whole-row copies, columns then rows (:func:`_nearest`). (``grid_sample``'s nearest
+  rounds half to even and would differ where ``u_j`` falls exactly on a pixel edge.)
 - ``bicubic``: Keys' cubic (a = -0.75, edge pixels repeated) at the same points, in two matrix products for small
   images, ``F.grid_sample(mode="bicubic")`` for large ones (:func:`_bicubic`): exactly
   ``F.interpolate(mode="bicubic", align_corners=False)`` then crop.
@@ -144,14 +144,23 @@ def _area(x, boxes, size, flip):
     return _each(x, boxes, size, flip, [(up, _area_enlarged), (~up, _area_shrunk)])
 
 
+def _rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[i, c, index[i, j], :]`` for ``x [n, C, L, W]`` and ``index [n, m]`` (int64, CPU): ``[n, C, m, W]``, whole
+    rows copied (one ``index_select`` over the flattened rows; a ``gather`` reads an index per value, several times
+    slower)."""
+    n, c, length, width = x.shape
+    rows = ((torch.arange(n * c) * length).view(n, c, 1) + index[:, None]).flatten()
+    return x.reshape(n * c * length, width).index_select(0, rows.to(x.device, non_blocking=True)).view(n, c, -1, width)
+
+
 def _nearest(x, boxes, size, flip):
+    """Rows, then columns (as the rows of the transposed result): two row copies."""
     side = x.shape[-1]
     u, v = sample_points(boxes, size, flip)
-    ix = (u * side).floor().long().clamp_(0, side - 1).to(x.device, non_blocking=True)
-    iy = (v * side).floor().long().clamp_(0, side - 1).to(x.device, non_blocking=True)
-    n, c = x.shape[:2]
-    rows = x.gather(2, iy[:, None, :, None].expand(n, c, size, side))
-    return rows.gather(3, ix[:, None, None, :].expand(n, c, size, size))
+    ix = (u * side).floor().long().clamp_(0, side - 1)
+    iy = (v * side).floor().long().clamp_(0, side - 1)
+    across = _rows(x.transpose(-1, -2).contiguous(), ix)  # [n, C, size (x), S (y)]
+    return _rows(across.transpose(-1, -2).contiguous(), iy)  # [n, C, size (y), size (x)]
 
 
 CUBIC_A = -0.75  # Keys' kernel parameter, as PyTorch's bicubic

@@ -262,6 +262,20 @@ def test_race_summary_ratios_and_reading():
     assert isinstance(review.race_figure(fig1.curves(runs)), Figure)
 
 
+def test_race_over_seeds_reads_mean_and_sd_of_the_ratio():
+    def seed(k, relu, tanh, tanh_stopped="target"):
+        return pd.concat([_rows("default", "relu", 0.03, relu), _rows("default", "tanh", 0.03, tanh, tanh_stopped)],
+                         ignore_index=True).assign(seed=k)
+
+    runs = pd.concat([seed(0, [60, 20], [60, 40, 20]), seed(1, [60, 40, 20], [60, 40, 20]),
+                      seed(2, [60, 20], [60, 50, 40, 20])], ignore_index=True)
+    # ratios 3/2, 3/3, 4/2: mean 1.5, sd 0.5
+    assert review.race_seeds_sentence(runs) == ("tanh / ReLU epochs to 25% training error, each at its own best "
+                                                "rate: from the default start 1.50 ± 0.50 (3 seeds) (the paper: 6).")
+    capped = pd.concat([seed(0, [60, 20], [90] * 4, "cap"), seed(1, [60, 20], [60, 40, 20])], ignore_index=True)
+    assert "from the default start at least 1.75 ± 0.35 (2 seeds)" in review.race_seeds_sentence(capped)
+
+
 # --------------------------------------------------------------------------------------------- explorer, exercises
 def test_explorer_moves_the_table_and_shows_the_error():
     ex = review.explorer()

@@ -464,6 +464,15 @@ A.race_figure(A.race.curves(race_runs), save="alexnet_relu_tanh" if A.save_figur
 # %%
 markdown(A.race_sentences(race_runs))
 
+# %%
+recorded_race = record.load("alexnet", "race")
+if recorded_race is not None:
+    display(markdown(f"**Recorded run** (the same race with {recorded_race['seed'].nunique()} seeds, up to "
+                     f"{int(recorded_race['epoch'].max())} epochs a run): " + A.race_seeds_sentence(recorded_race)))
+    display(folded(A.race.race_table(recorded_race), ["init", "seed", "ReLU: epochs", "tanh: epochs",
+                                                      "tanh / ReLU, own rates"], A.race.RACE_LEGEND,
+                   summary="with the learning rates and tanh at ReLU's rate"))
+
 # %% [markdown]
 # **Why the ratio depends on the start.** The width of each layer's pre-activations at the start of training, and
 # the share of units a tanh there would hold saturated (|tanh| > 0.99, where its gradient is below 0.02), measured

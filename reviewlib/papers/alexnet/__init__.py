@@ -18,7 +18,7 @@ from .exercise import (QUESTIONS, PaperAlexNet, TowerLRN, check, copy_into_answe
 from .experiments import (ABLATION_LEGEND, EXPERIMENTS, NO_LRN, PAPER_MODEL, PLAN_LEGEND, ablation_sentences,
                           chance_level, race_reading,
                           ablation_table, ablation_variants, ablations, expected_minutes, fig1_race, gaps,
-                          history_sentence, main_run, race_sentences, untrained)
+                          history_sentence, main_run, race_seeds_sentence, race_sentences, untrained)
 from .explorer import AlexNetExplorer, explorer, explorer_lines
 from .figures import (ablation_plot, augmentation_figure, curves_figure, filters_figure, input_size_plot,
                       neighbours_figure, race_figure, sample_photo, training_photo)
@@ -42,7 +42,7 @@ __all__ = [
     "ABLATION_LEGEND", "EXPERIMENTS", "NO_LRN", "PAPER_MODEL", "PLAN_LEGEND", "ablation_sentences", "chance_level",
     "ablation_table",
     "ablation_variants", "ablations", "expected_minutes", "fig1_race", "gaps", "history_sentence", "main_run",
-    "race_reading", "race_sentences", "untrained",
+    "race_reading", "race_seeds_sentence", "race_sentences", "untrained",
     # explorer
     "AlexNetExplorer", "explorer", "explorer_lines",
     # figures

@@ -235,6 +235,25 @@ def _ratio(row) -> float:
     return tanh / row["relu epochs"] if not math.isnan(row["relu epochs"]) else math.nan
 
 
+def race_seeds_sentence(runs: pd.DataFrame) -> str:
+    """Fig. 1's ratio over seeds, per starting point: tanh / ReLU epochs at each one's best rate, mean ± sd (a
+    lower bound where tanh never reached the target in some seed), beside the paper's six."""
+    from ...review.report import pm
+
+    s = fig1.race_summary(runs)
+    parts = []
+    for init, g in s.groupby("init", sort=False):
+        ratios = [_ratio(r) for _, r in g.iterrows()]
+        if any(math.isnan(v) for v in ratios):
+            parts.append(f"from the {init} start ReLU missed the target in some seed, so there is no ratio")
+            continue
+        mean, sd, n = mean_sd(ratios)
+        bound = "at least " if g["tanh epochs"].isna().any() else ""
+        parts.append(f"from the {init} start {bound}{pm(mean, sd, 2)} ({n} seed{'s' if n > 1 else ''})")
+    return (f"tanh / ReLU epochs to {fig1.TARGET:.0f}% training error, each at its own best rate: "
+            + "; ".join(parts) + f" (the paper: {fig1.PAPER_RATIO:g}).")
+
+
 def race_reading(runs: pd.DataFrame, spread: pd.DataFrame) -> str:
     """Who wins Fig. 1's race under each starting point, and why, from measurements: the ratio at each one's best
     rate beside the first layer's pre-activation width and the share of its units a tanh would hold saturated at

@@ -198,8 +198,8 @@ def _bicubic(x, boxes, size, flip):
     if side * (side + size) > MATRIX_MACS_PER_PIXEL * size:
         return _grid(x, boxes, size, flip, "bicubic")
     u, v = sample_points(boxes, size, flip)
-    cols = _cubic_matrix(u, side).transpose(1, 2).to(x.device, x.dtype, non_blocking=True)  # [n, S, size]
-    rows = _cubic_matrix(v, side).to(x.device, x.dtype, non_blocking=True)  # [n, size, S]
+    both = _cubic_matrix(torch.cat([v, u]), side).to(x.device, x.dtype, non_blocking=True)  # rows, then columns
+    rows, cols = both[:n], both[n:].transpose(1, 2)  # [n, size, S], [n, S, size]
     by_row = torch.bmm(rows, x.permute(0, 2, 1, 3).reshape(n, side, c * side))  # [n, size, C * S]
     out = torch.bmm(by_row.view(n, size * c, side), cols)  # [n, size * C, size]
     return out.view(n, size, c, size).permute(0, 2, 1, 3).contiguous()

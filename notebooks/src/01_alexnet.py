@@ -421,6 +421,7 @@ markdown(A.ablation_sentences(abl, chance=A.chance_level(study, abl_run)))
 # overfit, and in a short run they can cost accuracy instead.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 recorded_abl = record.load("alexnet", "ablations")
 if recorded_abl is not None:
     display(markdown("**Recorded run** (the same arms, trained longer, more seeds):"))
@@ -465,6 +466,7 @@ A.race_figure(A.race.curves(race_runs), save="alexnet_relu_tanh" if A.save_figur
 markdown(A.race_sentences(race_runs))
 
 # %%
+# NBVAL_CHECK_OUTPUT
 recorded_race = record.load("alexnet", "race")
 if recorded_race is not None:
     display(markdown(f"**Recorded run** (the same race with {recorded_race['seed'].nunique()} seeds, up to "

@@ -452,6 +452,7 @@ markdown(V.comparison_sentences(comparisons, ["LRN", "1x1 vs 3x3 convs", "shallo
 # the opposite.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 recorded_abl = record.load("vgg", "ablations")
 if recorded_abl is not None:
     display(markdown("**Recorded run** (the same comparisons, trained longer at 64 px):"))

@@ -154,7 +154,7 @@ def _rows(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 
 
 def _nearest(x, boxes, size, flip):
-    """Rows, then columns (as the rows of the transposed result): two row copies."""
+    """Columns (as the rows of the transposed image), then rows: two whole-row copies."""
     side = x.shape[-1]
     u, v = sample_points(boxes, size, flip)
     ix = (u * side).floor().long().clamp_(0, side - 1)

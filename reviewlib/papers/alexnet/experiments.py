@@ -23,6 +23,7 @@ from ...experiments.runner import build, splits
 from ...experiments.runner import main_run as run_main
 from ...experiments.stats import mean_sd
 from ...device import seed_everything
+from ...review.report import pm
 from ...train.run import Run
 from . import race as fig1
 from .plan import race_settings
@@ -238,8 +239,6 @@ def _ratio(row) -> float:
 def race_seeds_sentence(runs: pd.DataFrame) -> str:
     """Fig. 1's ratio over seeds, per starting point: tanh / ReLU epochs at each one's best rate, mean ± sd (a
     lower bound where tanh never reached the target in some seed), beside the paper's six."""
-    from ...review.report import pm
-
     s = fig1.race_summary(runs)
     parts = []
     for init, g in s.groupby("init", sort=False):

@@ -66,7 +66,9 @@ def verdicts(models: pd.DataFrame | None, e2e: pd.DataFrame | None, lrn: pd.Data
                        f"{r['input']}, width {r['width']:g}, batch {r['batch']}) end to end / step alone = "
                        f"{r['vs_step_cpu']:.3f} by CPU time ({r['vs_step']:.3f} by the wall clock, range "
                        f"{r['vs_step_min']:.2f}-{r['vs_step_max']:.2f}; the batches cost "
-                       f"{r['batches_%_of_step_cpu']:.1f}% of a step's CPU time; target >= {pipeline.TARGET})")
+                       f"{r['batches_%_of_step_cpu']:.1f}% of a step's CPU time: {r['batch_per_image_us']:.0f} us an "
+                       f"image + {r['batch_fixed_ms']:.1f} ms a batch against a {r['step_ms']:.0f} ms step, "
+                       f"{r['vs_step_no_fixed']:.3f} with no fixed cost; target >= {pipeline.TARGET})")
     if lrn is not None and len(lrn):
         ours = lrn[lrn["variant"] == lrn_share.WITH].iloc[0]
         before = lrn[lrn["variant"] == lrn_share.BEFORE].iloc[0]

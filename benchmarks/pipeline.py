@@ -9,7 +9,11 @@ tiny-imagenet-10 store. Three loops, all on the same device:
   :func:`reviewlib.experiments.runner.train_transform`) -> the training step (:func:`benchmarks.common.train_step`:
   what :func:`reviewlib.train.loop.fit` does per batch);
 * ``step alone``: the same step on one fixed batch already in memory;
-* ``batches``: the batches alone, no model (timed after the other two).
+* ``batches``: the batches alone, no model (timed after the other two);
+* one batch made whole and from its first 16 images (:func:`batch_cost`): a batch's cost split into a part per image
+  and a fixed part per batch. ``vs_step_no_fixed`` is ``vs_step`` as it would be if a batch cost only its images'
+  part: how far cutting the per-batch overhead (the small tensor operations, the draws) can take the ratio with the
+  same per-image kernels.
 
 The first two are timed in turn (A B A B ... A: :func:`benchmarks.common.interleaved`), so a change of the machine's
 load hits both. ``vs_step`` = end-to-end / step-alone images/s by the wall clock, the median of the paired ratios
@@ -23,6 +27,7 @@ carried into the next turn; only full batches are timed (the short last batch of
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
@@ -32,7 +37,7 @@ import torch
 from reviewlib.device import keep_freed_memory
 from reviewlib.experiments.runner import make_batches, splits, train_transform
 
-from .common import (PAPERS, build_run_model, data_root, interleaved, load_average, paired_ratio,
+from .common import (PAPERS, build_run_model, calls_for, data_root, interleaved, load_average, paired_ratio,
                      rate_summary, set_threads, study_runs, sync, to_text, train_step)
 
 TARGET = 0.95  # end to end / training step alone
@@ -46,6 +51,33 @@ def train_batches(study, run, *, prefetch: bool = False):
                            batch_size=study.batch_size, shuffle=True)
     batches.prefetch = prefetch
     return batches, time.perf_counter() - t0
+
+
+def batch_cost(batches, *, small: int = 16, repeats: int = 7) -> tuple[float, float]:
+    """``(per image, per batch)`` milliseconds of a batch by the wall clock, from batch 0 of epoch 0 made whole and
+    from its first ``small`` images only (each: its draws, the gather, the transform's ``apply`` on the first
+    ``n`` images with their own draws out of the whole batch's), interleaved. ``per image`` is the slope between
+    the two, ``per batch`` what is left at zero images: the fixed cost of the calls (small tensors, draws, dispatch).
+    """
+    transform, index = batches.transform, batches.plan.indices(batches.plan.order(0), 0)
+    full, few = len(index), min(small, len(index) - 1)
+    whole = transform.draw(full, batches.plan.draws(0, 0))
+
+    def make(n: int):
+        draws = whole[:n]
+        x = batches.images
+
+        def call():
+            transform.draw(n, batches.plan.draws(0, 0))
+            return transform.apply(x.index_select(0, index[:n].to(x.device)), draws)
+        return call
+
+    calls = {str(full): make(full), str(few): make(few)}
+    inner = calls_for(calls[str(full)], 0.1, device=batches.device)
+    t = interleaved(calls, repeats=repeats, inner=inner, device=batches.device)
+    ms = {n: 1000 * statistics.median(t.wall[str(n)]) for n in (full, few)}
+    per_image = (ms[full] - ms[few]) / (full - few)
+    return per_image, ms[few] - few * per_image
 
 
 def end_to_end(paper: str, study, run, *, steps: int, repeats: int, budget_s: float, prefetch: bool = False) -> dict:
@@ -75,6 +107,8 @@ def end_to_end(paper: str, study, run, *, steps: int, repeats: int, budget_s: fl
     t = interleaved({"step alone": lambda: [step(x0, y0) for _ in range(steps)], "end to end": lambda: loop(True)},
                     repeats=repeats, warmup=1, device=study.device, budget_s=budget_s)
     alone = interleaved({"batches": lambda: loop(False)}, repeats=3, warmup=0, device=study.device)
+    per_image_ms, per_batch_ms = batch_cost(batches)
+    step_ms = 1000 * statistics.median(t.wall["step alone"]) / steps
     images = steps * batches.batch_size
     ratio, lo, hi = paired_ratio(t.wall["end to end"], t.wall["step alone"])
     cpu = paired_ratio(t.cpu["end to end"], t.cpu["step alone"])[0]
@@ -88,6 +122,9 @@ def end_to_end(paper: str, study, run, *, steps: int, repeats: int, budget_s: fl
             "batches_img_s": rate_summary(alone.wall["batches"], images)[0],
             "vs_step": ratio, "vs_step_min": lo, "vs_step_max": hi, "vs_step_cpu": cpu,
             "batches_%_of_step_cpu": 100 * step_cpu / batches_cpu,  # a batch's CPU time per step's CPU time
+            "step_ms": step_ms, "batch_per_image_us": 1000 * per_image_ms, "batch_fixed_ms": per_batch_ms,
+            # vs_step if a batch cost only its images' share (no fixed cost): how far trimming overhead can go
+            "vs_step_no_fixed": step_ms / (step_ms + batches.batch_size * per_image_ms),
             f"meets_{TARGET}": (cpu if study.device == "cpu" else ratio) >= TARGET,  # by CPU time on a CPU
             "repeats": len(t.wall["end to end"]), "prefetch": prefetch,
             "store_s": seconds, "load": load_average()}
@@ -108,8 +145,9 @@ def run(quick: bool = False, root: str | Path | None = None, device: str = "cpu"
             print(f"  {r['model']:16s} {r['input']:>6s} end to end {r['end_to_end_img_s']:6.0f} img/s, step alone "
                   f"{r['step_alone_img_s']:6.0f} img/s -> {r['vs_step']:.3f} by the wall clock (range "
                   f"{r['vs_step_min']:.2f}-{r['vs_step_max']:.2f}), {r['vs_step_cpu']:.3f} by CPU time; batches "
-                  f"alone {r['batches_img_s']:6.0f} img/s ({r['batches_%_of_step_cpu']:.1f}% of a step's CPU time)",
-                  flush=True)
+                  f"alone {r['batches_img_s']:6.0f} img/s ({r['batches_%_of_step_cpu']:.1f}% of a step's CPU time): "
+                  f"{r['batch_per_image_us']:.0f} us an image + {r['batch_fixed_ms']:.2f} ms a batch against a "
+                  f"{r['step_ms']:.1f} ms step; with no fixed cost {r['vs_step_no_fixed']:.3f}", flush=True)
     return pd.DataFrame(rows)
 
 

@@ -276,6 +276,21 @@ def test_draws_are_reproducible_and_options_keep_the_crops():
     assert torch.allclose(plain, CentreCrop(146, 130).apply(x, no_pca), atol=1e-6)  # no PCA: only crop + flip
 
 
+@pytest.mark.parametrize("transform", [AlexNetTrain(40, 36), VGGTrain(40, 56, 36), GoogLeNetTrain(48)], ids=repr)
+def test_each_image_depends_only_on_its_own_draws(transform):
+    """``draws[which]`` picks some images' draws: applied to those images alone they give exactly those images'
+    rows of the whole batch (the per-mode split of GoogLeNet's interpolations regroups the batch; no image sees
+    another's draws)."""
+    x = _images(24, 40, seed=3)
+    draws = transform.draw(24, torch.Generator().manual_seed(11))
+    whole = transform.apply(x, draws)
+    part = draws[:10]
+    assert len(part) == 10 and torch.equal(part.boxes, draws.boxes[:10]) and torch.equal(part.flip, draws.flip[:10])
+    assert torch.equal(transform.apply(x[:10], part), whole[:10])
+    which = torch.tensor([23, 4, 4, 17])
+    assert torch.equal(transform.apply(x[which], draws[which]), whole[which])
+
+
 def test_pca_shift_is_one_colour_per_image_along_the_eigenvectors():
     x = _images(4, 64)
     t = AlexNetTrain(146, 130, pca_sigma=0.5, pca=([0.4], [[1 / 6 ** 0.5], [2 / 6 ** 0.5], [-1 / 6 ** 0.5]]))

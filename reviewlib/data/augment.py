@@ -64,6 +64,11 @@ class Draws:
     def __len__(self) -> int:
         return len(self.boxes)
 
+    def __getitem__(self, which) -> "Draws":
+        """The draws of some images (a slice, or an index tensor), e.g. ``draws[:8]``."""
+        return Draws(*(None if v is None else v[which] for v in (self.boxes, self.flip, self.alpha, self.modes,
+                                                                   self.factors, self.order)))
+
 
 def _check_batch(x: torch.Tensor) -> None:
     if x.dtype != torch.uint8 or x.ndim != 4 or x.shape[1] != 3 or x.shape[2] != x.shape[3]:

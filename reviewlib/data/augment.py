@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import torch
 
@@ -66,8 +66,7 @@ class Draws:
 
     def __getitem__(self, which) -> "Draws":
         """The draws of some images (a slice, or an index tensor), e.g. ``draws[:8]``."""
-        return Draws(*(None if v is None else v[which] for v in (self.boxes, self.flip, self.alpha, self.modes,
-                                                                   self.factors, self.order)))
+        return Draws(**{f.name: None if (v := getattr(self, f.name)) is None else v[which] for f in fields(self)})
 
 
 def _check_batch(x: torch.Tensor) -> None:

@@ -141,14 +141,11 @@ class Batches:
         """Batch ``i`` of ``epoch`` (a pure function of the store, the seed, ``epoch`` and ``i``)."""
         order = self.plan.order(epoch) if order is None else order
         index = self.plan.indices(order, i)  # on the CPU: a transform may read it without waiting for the device
-        return self.transformed(index, self.plan.draws(epoch, i)), self.labels.index_select(0, index.to(self.device))
-
-    def transformed(self, index: torch.Tensor, draws: torch.Generator) -> torch.Tensor:
-        """The stored images ``index`` (int64, CPU) through the transform, which draws from ``draws``."""
+        idx = index.to(self.device)
+        draws = self.plan.draws(epoch, i)
         gathered = getattr(self.transform, "gathered", None)  # may slice its crops straight out of the store
-        if gathered:
-            return gathered(self.images, index, draws)
-        return self.transform(self.images.index_select(0, index.to(self.device)), draws)
+        x = gathered(self.images, index, draws) if gathered else self.transform(self.images.index_select(0, idx), draws)
+        return x, self.labels.index_select(0, idx)
 
     def epoch(self, e: int, start: int = 0) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """The batches of epoch ``e`` from batch ``start`` (resuming at ``(e, start)`` repeats an unbroken run)."""
